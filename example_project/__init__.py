@@ -1,0 +1,1 @@
+"""A runnable Django project that uses every Forge Suite app."""

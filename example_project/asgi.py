@@ -1,0 +1,18 @@
+"""ASGI entry point: ``daphne example_project.asgi:application`` (or uvicorn).
+
+HTTP goes to Django; WebSocket routes are added here by the realtime app.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
+django_asgi_app = get_asgi_application()
+
+try:
+    from channels.routing import ProtocolTypeRouter  # Django must be set up first
+except ImportError:  # realtime extra not installed: plain Django ASGI
+    application = django_asgi_app
+else:
+    application = ProtocolTypeRouter({"http": django_asgi_app})

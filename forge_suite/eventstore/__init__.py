@@ -1,0 +1,1 @@
+"""Domain events, listeners, event store and projections."""

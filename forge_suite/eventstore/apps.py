@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class EventstoreConfig(AppConfig):
+    name = "forge_suite.eventstore"
+    label = "forge_eventstore"
+    verbose_name = "Event store"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
+        from forge_suite.eventstore import conf  # noqa: F401  registers FORGE["EVENTSTORE"]

@@ -1,0 +1,1 @@
+"""Storage disks, validated uploads, image variants and signed URLs."""

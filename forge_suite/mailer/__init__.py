@@ -1,0 +1,1 @@
+"""Mailable classes, queued sending, providers and tracking."""

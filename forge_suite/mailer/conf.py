@@ -1,0 +1,9 @@
+"""Settings of mailer: ``FORGE["MAILER"]``."""
+
+from __future__ import annotations
+
+from forge_suite.core.conf import AppSettings, Option
+
+DEFAULTS: dict[str, Option] = {}
+
+app_settings = AppSettings("MAILER", DEFAULTS)

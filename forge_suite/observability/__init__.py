@@ -1,0 +1,1 @@
+"""Health probes, metrics, request ids, logs and errors."""

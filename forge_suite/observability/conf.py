@@ -1,0 +1,9 @@
+"""Settings of observability: ``FORGE["OBSERVABILITY"]``."""
+
+from __future__ import annotations
+
+from forge_suite.core.conf import AppSettings, Option
+
+DEFAULTS: dict[str, Option] = {}
+
+app_settings = AppSettings("OBSERVABILITY", DEFAULTS)

@@ -1,0 +1,1 @@
+"""Pusher-protocol WebSocket channels and broadcasting."""

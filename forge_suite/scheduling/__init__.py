@@ -1,0 +1,1 @@
+"""Background jobs, schedules, history and failed jobs."""

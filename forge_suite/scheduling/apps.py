@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class SchedulingConfig(AppConfig):
+    name = "forge_suite.scheduling"
+    label = "forge_scheduling"
+    verbose_name = "Scheduling"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
+        from forge_suite.scheduling import conf  # noqa: F401  registers FORGE["SCHEDULING"]

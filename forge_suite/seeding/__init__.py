@@ -1,0 +1,1 @@
+"""Model factories, seeders and the db_seed/factory commands."""

@@ -1,0 +1,1 @@
+"""Rate limiting with several algorithms."""

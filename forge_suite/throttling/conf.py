@@ -1,0 +1,9 @@
+"""Settings of throttling: ``FORGE["THROTTLING"]``."""
+
+from __future__ import annotations
+
+from forge_suite.core.conf import AppSettings, Option
+
+DEFAULTS: dict[str, Option] = {}
+
+app_settings = AppSettings("THROTTLING", DEFAULTS)

@@ -1,0 +1,68 @@
+"""Suite-wide pytest configuration: service markers and shared fixtures."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.services import PROBLEMS, require
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from tests.services import services_required
+
+    vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return [
+        f"forge: database={vendor} redis={settings.TEST_REDIS_URL} "
+        f"services_required={services_required()}"
+    ]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect PostgreSQL-only tests on a SQLite run (they run in the PostgreSQL run)."""
+    if connection.vendor == "postgresql":
+        return
+    selected, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("postgres") else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for name in PROBLEMS:
+        if item.get_closest_marker(name):
+            require(name)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """URL of the real test Redis (the test must be marked ``@pytest.mark.redis``)."""
+    require("redis")
+    return str(settings.TEST_REDIS_URL)
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[Any]:
+    """A client on the test Redis; keys under ``client.test_prefix`` are removed afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    prefix = f"forge-test:{uuid.uuid4().hex[:12]}:"
+    client.test_prefix = prefix  # type: ignore[attr-defined]
+    yield client
+    for key in client.scan_iter(match=f"{prefix}*", count=500):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture
+def amqp_url() -> str:
+    require("rabbitmq")
+    return str(settings.TEST_AMQP_URL)

@@ -1,0 +1,116 @@
+"""Settings for the test suite.
+
+``FORGE_TEST_DB=postgres`` runs the suite on PostgreSQL (``FORGE_TEST_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/forge``); anything else runs on SQLite.
+``FORGE_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/15``) is the Redis that
+``@pytest.mark.redis`` tests use; tests own their keys under a per-test prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = "forge-suite-tests"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "forge_suite.core",
+    "forge_suite.seeding",
+    "forge_suite.files",
+    "forge_suite.mailer",
+    "forge_suite.realtime",
+    "forge_suite.throttling",
+    "forge_suite.eventstore",
+    "forge_suite.scheduling",
+    "forge_suite.observability",
+    "example_project.site",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+]
+
+ROOT_URLCONF = "tests.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DB_VENDOR = os.environ.get("FORGE_TEST_DB", "sqlite").lower()
+if DB_VENDOR in {"postgres", "postgresql"}:
+    import dj_database_url
+
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ.get("FORGE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/forge")
+        )
+    }
+    # Concurrent runs on one server (several checkouts, tox envs) need distinct test databases.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("FORGE_TEST_DB_NAME", "test_forge"),
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("FORGE_TEST_SQLITE_NAME") or ":memory:",
+            # A file, not memory, so worker processes started by tests can share it.
+            "TEST": {
+                "NAME": os.environ.get("FORGE_TEST_SQLITE_NAME")
+                or os.path.join(tempfile.gettempdir(), f"forge-test-{os.getpid()}.sqlite3")
+            },
+        }
+    }
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+MEDIA_ROOT = tempfile.mkdtemp(prefix="forge-tests-media-")
+STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+CELERY_BROKER_URL = None
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+TEST_REDIS_URL = os.environ.get("FORGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_AMQP_URL = os.environ.get("FORGE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
+
+FORGE: dict[str, object] = {}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
