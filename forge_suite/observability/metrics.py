@@ -1,0 +1,128 @@
+"""The one metrics module every Forge Suite app records through.
+
+Other apps call these functions (only when ``forge_suite.observability`` is installed); each is
+cheap and never raises. Metrics are Prometheus collectors from ``prometheus_client`` and are
+exported by the observability app's ``/metrics`` endpoint; without ``prometheus_client`` every
+function is a no-op. Multi-process servers are supported through prometheus_client's
+multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+try:
+    from prometheus_client import Counter, Gauge, Histogram
+except ImportError:  # pragma: no cover - the observability extra is not installed
+    Counter = Gauge = Histogram = None  # type: ignore[assignment,misc]
+
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+
+
+def _make(kind: Any, name: str, doc: str, labels: list[str], **kwargs: Any) -> Any:
+    if kind is None:
+        return None
+    return kind(name, doc, labels, **kwargs)
+
+
+JOBS = _make(
+    Counter,
+    "forge_jobs_total",
+    "Jobs finished, by queue, task and state.",
+    ["queue", "task", "state"],
+)
+JOB_RUNTIME = _make(
+    Histogram,
+    "forge_job_runtime_seconds",
+    "Job runtime in seconds.",
+    ["queue", "task"],
+    buckets=_BUCKETS,
+)
+MAILS = _make(Counter, "forge_mails_total", "Mails by provider and status.", ["provider", "status"])
+EVENTS_APPENDED = _make(
+    Counter,
+    "forge_events_appended_total",
+    "Domain events appended to the event store.",
+    ["event_type"],
+)
+WS_CONNECTIONS = _make(
+    Gauge,
+    "forge_ws_connections",
+    "Open WebSocket connections.",
+    ["app"],
+    multiprocess_mode="livesum",
+)
+WS_MESSAGES = _make(
+    Counter, "forge_ws_messages_total", "WebSocket messages by direction.", ["app", "direction"]
+)
+WS_SUBSCRIPTIONS = _make(
+    Counter,
+    "forge_ws_subscriptions_total",
+    "Channel subscriptions by channel type.",
+    ["app", "channel_type"],
+)
+THROTTLE_DECISIONS = _make(
+    Counter,
+    "forge_throttle_decisions_total",
+    "Rate-limit decisions by policy and outcome.",
+    ["policy", "outcome"],
+)
+
+
+def _safe(fn: Any, *args: Any, **kwargs: Any) -> None:
+    if fn is None:
+        return
+    try:
+        fn(*args, **kwargs)
+    except Exception:  # metrics must never break the caller
+        logger.debug("metric update failed", exc_info=True)
+
+
+def record_job(queue: str, task: str, state: str, runtime: float | None = None) -> None:
+    """A job finished in ``state`` (``success``, ``failure``, ``retry``) after ``runtime`` s."""
+    if JOBS is not None:
+        _safe(JOBS.labels(queue=queue, task=task, state=state).inc)
+    if JOB_RUNTIME is not None and runtime is not None:
+        _safe(JOB_RUNTIME.labels(queue=queue, task=task).observe, runtime)
+
+
+def record_mail(provider: str, status: str) -> None:
+    """A mail reached ``status`` (``sent``, ``failed``, ``delivered``, ``bounced``...)."""
+    if MAILS is not None:
+        _safe(MAILS.labels(provider=provider, status=status).inc)
+
+
+def record_event_appended(event_type: str) -> None:
+    if EVENTS_APPENDED is not None:
+        _safe(EVENTS_APPENDED.labels(event_type=event_type).inc)
+
+
+def ws_connection_opened(app: str) -> None:
+    if WS_CONNECTIONS is not None:
+        _safe(WS_CONNECTIONS.labels(app=app).inc)
+
+
+def ws_connection_closed(app: str) -> None:
+    if WS_CONNECTIONS is not None:
+        _safe(WS_CONNECTIONS.labels(app=app).dec)
+
+
+def record_ws_message(app: str, direction: str) -> None:
+    """``direction`` is ``in`` (client to server) or ``out``."""
+    if WS_MESSAGES is not None:
+        _safe(WS_MESSAGES.labels(app=app, direction=direction).inc)
+
+
+def record_subscription(app: str, channel_type: str) -> None:
+    """``channel_type`` is ``public``, ``private``, ``presence`` or ``encrypted``."""
+    if WS_SUBSCRIPTIONS is not None:
+        _safe(WS_SUBSCRIPTIONS.labels(app=app, channel_type=channel_type).inc)
+
+
+def record_throttle_decision(policy: str, allowed: bool) -> None:
+    if THROTTLE_DECISIONS is not None:
+        outcome = "allowed" if allowed else "limited"
+        _safe(THROTTLE_DECISIONS.labels(policy=policy, outcome=outcome).inc)
