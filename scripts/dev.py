@@ -81,7 +81,7 @@ def cmd_run(extra: list[str]) -> int:
 def cmd_test(extra: list[str]) -> int:
     ensure_venv("dev")
     ci = truthy("CI") or truthy("FORGE_REQUIRE_SERVICES")
-    coverage = ["--cov", "--cov-report="] if ci or truthy("FORGE_COVERAGE") else []
+    coverage = ["--cov=forge_suite", "--cov-report="] if ci or truthy("FORGE_COVERAGE") else []
     pytest = [str(PYTHON), "-m", "pytest", *coverage]
     for leftover in ROOT.glob(".coverage*"):
         leftover.unlink()
@@ -109,7 +109,6 @@ def cmd_test(extra: list[str]) -> int:
         results.append(("postgresql", code, time.monotonic() - started))
 
     if coverage:
-        subprocess.call([str(PYTHON), "-m", "coverage", "combine", "-q"], cwd=ROOT)
         subprocess.call([str(PYTHON), "-m", "coverage", "report", "--skip-covered"], cwd=ROOT)
     for name, code, seconds in results:
         meaning = {0: "passed", 5: "FAILED: no tests ran (pytest exit 5)"}.get(code, "FAILED")
