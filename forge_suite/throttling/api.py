@@ -35,6 +35,8 @@ logger = logging.getLogger("forge_suite.throttling")
 
 _registered: dict[str, Policy] = {}
 _cache: dict[str, Any] = {}
+#: A store installed with set_store(); survives settings reloads (tests override FORGE).
+_installed: list[Store] = []
 _lock = threading.Lock()
 
 
@@ -91,6 +93,8 @@ async def aget_policy(name: str) -> Policy:
 
 def get_store() -> Store:
     """The configured store (``FORGE["THROTTLING"]["STORE"]``), one per process."""
+    if _installed:
+        return _installed[0]
     store = _cache.get("store")
     if store is None:
         with _lock:
@@ -103,10 +107,9 @@ def get_store() -> Store:
 
 def set_store(store: Store | None) -> None:
     """Use ``store`` from now on (tests, custom wiring); None goes back to the setting."""
-    if store is None:
-        _cache.pop("store", None)
-    else:
-        _cache["store"] = store
+    _installed.clear()
+    if store is not None:
+        _installed.append(store)
 
 
 def _build_store() -> Store:
