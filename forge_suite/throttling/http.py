@@ -35,13 +35,6 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client address the way django-ratelimit finds it (``RATELIMIT_IP_META_KEY``)."""
-    from django_ratelimit.core import _get_ip
-
-    return str(_get_ip(request))
-
-
 def is_bypassed(request: HttpRequest) -> bool:
     """Trusted networks, the secret header (constant-time compare), staff or a permission."""
     trusted = tuple(app_settings.TRUSTED_IPS)
