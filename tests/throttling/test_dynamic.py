@@ -119,3 +119,17 @@ def test_redis_top_keys(redis_url: str, redis_prefix: str, use_store: Any, site:
     assert [(u.key, u.used) for u in store.top_keys(policy)] == [("b", 3), ("c", 2), ("a", 1)]
     store.reset(policy, "b")
     assert [u.key for u in store.top_keys(policy)] == ["c", "a"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_acheck_by_name_applies_admin_overrides(settings: Any, memory_store: Any) -> None:
+    """What an async caller (a WebSocket consumer) sees: acheck() reads overrides safely."""
+    from asgiref.sync import sync_to_async
+
+    from forge_suite.throttling import acheck
+
+    settings.FORGE = {"THROTTLING": {"POLICIES": POLICIES}}
+    await sync_to_async(RateLimitOverride.objects.create)(policy="login", rate="1/m")
+    first, second = await acheck("login", "alice"), await acheck("login", "alice")
+    assert (first.allowed, first.limit) == (True, 1)
+    assert not second.allowed
