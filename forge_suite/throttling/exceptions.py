@@ -11,8 +11,12 @@ if TYPE_CHECKING:
 
 try:
     from django_ratelimit.exceptions import Ratelimited as _RatelimitedBase
+
+    _HAS_DJANGO_RATELIMIT = True
 except ImportError:  # pragma: no cover - the throttling extra is not installed
     from django.core.exceptions import PermissionDenied as _RatelimitedBase
+
+    _HAS_DJANGO_RATELIMIT = False
 
 
 class ThrottlingError(ForgeError):
@@ -49,3 +53,10 @@ class Throttled(ThrottlingError, _RatelimitedBase):
     def __init__(self, decision: Decision | None = None, *args: Any) -> None:
         super().__init__(*args or ("Rate limit exceeded",))
         self.decision = decision
+
+
+#: Exceptions the middleware turns into a 429: django-ratelimit's ``Ratelimited`` (which our
+#: ``Throttled`` subclasses) or, without django-ratelimit, ``Throttled`` alone.
+RATELIMITED: tuple[type[Exception], ...] = (
+    (_RatelimitedBase,) if _HAS_DJANGO_RATELIMIT else (Throttled,)
+)

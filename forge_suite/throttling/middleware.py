@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from forge_suite.throttling import dynamic
 from forge_suite.throttling.api import check, declared_policies
 from forge_suite.throttling.conf import app_settings
-from forge_suite.throttling.exceptions import _RatelimitedBase
+from forge_suite.throttling.exceptions import RATELIMITED
 from forge_suite.throttling.http import (
     DECISIONS_ATTR,
     apply_headers,
@@ -83,10 +83,6 @@ class ThrottleMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """``Ratelimited`` from our decorator or django-ratelimit's becomes a 429."""
-        if not isinstance(exception, _RatelimitedBase):
-            return None
-        from django_ratelimit.exceptions import Ratelimited
-
-        if not isinstance(exception, Ratelimited):
+        if not isinstance(exception, RATELIMITED):
             return None
         return throttled_response(request, getattr(request, DECISIONS_ATTR, None) or [])

@@ -159,7 +159,12 @@ class Policy:
 
 def resolve_key(policy: Policy, request: HttpRequest, group: str | None = None) -> str:
     """The counter key of ``request`` under ``policy``'s key convention (django-ratelimit's)."""
-    from django_ratelimit.core import _ACCESSOR_KEYS, _SIMPLE_KEYS
+    try:
+        from django_ratelimit.core import _ACCESSOR_KEYS, _SIMPLE_KEYS
+    except ImportError as exc:  # pragma: no cover - the throttling extra is not installed
+        from forge_suite.core.exceptions import MissingDependency
+
+        raise MissingDependency("django-ratelimit", "throttling", "request keys") from exc
 
     key = policy.key
     group = group or policy.name
