@@ -1,7 +1,8 @@
 """Worker of the concurrency tests: one process running several client threads.
 
 Runs in a fresh (spawned) interpreter, so it sets Django up itself. Each thread hits one key
-through its own RedisStore call until a deadline or a number of hits, and the process returns
+through the process's store (Redis, or the Django-cache store on a shared RedisCache) until
+a deadline or a number of hits, and the process returns
 the store-clock times of the hits that were admitted.
 """
 
@@ -23,16 +24,32 @@ def run(
     seconds: float,
     ready: Any,
     start: Any,
+    store_kind: str = "redis",
 ) -> tuple[list[float], int]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     import django
 
     django.setup()
+    from django.conf import settings
+
     from forge_suite.throttling import Policy
-    from forge_suite.throttling.stores import RedisStore
+    from forge_suite.throttling.stores import CacheStore, RedisStore, Store
 
     clock = (lambda: fixed_now) if fixed_now is not None else None
-    store = RedisStore(url, prefix=prefix, clock=clock)
+    store: Store
+    if store_kind == "cache":
+        # The Django-cache store on a cache every process shares: RedisCache on the test Redis.
+        settings.CACHES = {
+            **settings.CACHES,
+            "shared": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": prefix,
+            },
+        }
+        store = CacheStore("shared", prefix="", clock=clock)
+    else:
+        store = RedisStore(url, prefix=prefix, clock=clock)
     policy = Policy(**policy_kwargs)
     store.peek(policy, "warm-up")  # connect and load the scripts before the start signal
     ready.put(os.getpid())

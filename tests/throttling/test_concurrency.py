@@ -26,6 +26,7 @@ def hammer_redis(
     fixed_now: float | None = None,
     hits_per_thread: int = 0,
     seconds: float = 0.0,
+    store_kind: str = "redis",
 ) -> tuple[list[float], int]:
     ctx = multiprocessing.get_context("spawn")
     with ctx.Manager() as manager:
@@ -43,6 +44,7 @@ def hammer_redis(
                     seconds,
                     ready,
                     start,
+                    store_kind,
                 )
                 for _ in range(PROCESSES)
             ]
@@ -133,3 +135,22 @@ def test_bucket_algorithms_never_exceed_burst_plus_rate(
         for j in range(i + 100, len(stamps)):
             allowed_at_most = 100 + (stamps[j] - stamps[i] + 1) * rate_per_us
             assert j - i + 1 <= allowed_at_most + 1e-9, (i, j, stamps[j] - stamps[i])
+
+
+@pytest.mark.parametrize("algorithm", ["fixed_window", "gcra"])
+def test_django_cache_store_is_exact_on_a_shared_cache(
+    redis_url: str, redis_prefix: str, algorithm: str
+) -> None:
+    """The embedded store on a cache all processes share: add/incr (fixed window) and the
+    add-based lock (other algorithms) admit exactly 100 of 320 simultaneous hits."""
+    policy = {"name": "hot", "rate": "100/m", "algorithm": algorithm}
+    admitted, total = hammer_redis(
+        redis_url,
+        redis_prefix,
+        policy,
+        fixed_now=1_800_000_000.0,
+        hits_per_thread=10,
+        store_kind="cache",
+    )
+    assert total == PROCESSES * THREADS * 10
+    assert len(admitted) == 100

@@ -3,13 +3,14 @@
 Fixed windows use the cache's atomic ``add``/``incr`` (exact on any shared cache, like
 django-ratelimit). The other algorithms read-modify-write one entry under a short lock taken
 with the atomic ``add``; that is exact while a lock holder does not stall longer than
-``LOCK_SECONDS``. Use the Redis store for heavy multi-process traffic.
+``LOCK_SECONDS``, but contended keys cost several round trips and some waiting per hit.
+Use the Redis store for heavy multi-process traffic.
 """
 
 from __future__ import annotations
 
+import random
 import time
-import uuid
 from typing import Any
 
 from django.core.cache import caches
@@ -24,7 +25,10 @@ __all__ = ["CacheStore"]
 
 class CacheStore(Store):
     supports_top_keys = False
-    LOCK_SECONDS = 2.0
+    #: Lifetime of the per-key lock (a crashed holder blocks the key at most this long).
+    LOCK_SECONDS = 2
+    #: How long a hit waits for the lock before the failure mode decides.
+    WAIT_SECONDS = 10.0
 
     def __init__(
         self,
@@ -75,12 +79,16 @@ class CacheStore(Store):
     def _locked(self, policy: Policy, key: str, cost: int) -> tuple[Outcome, int]:
         cache = self.cache
         skey = self.storage_key(policy, key)
-        lock_key, token = f"{skey}:lock", uuid.uuid4().hex
-        deadline = time.monotonic() + self.LOCK_SECONDS
-        while not cache.add(lock_key, token, self.LOCK_SECONDS):
+        lock_key = f"{skey}:lock"
+        deadline = time.monotonic() + self.WAIT_SECONDS
+        attempt = 0
+        while not cache.add(lock_key, 1, self.LOCK_SECONDS):
             if time.monotonic() > deadline:
                 raise StoreUnavailable(f"could not lock {skey!r} in cache {self.alias!r}")
-            time.sleep(0.0005)
+            # Randomised exponential backoff keeps many waiting clients from starving one.
+            time.sleep(random.uniform(0, min(0.02, 0.0005 * 2**attempt)))
+            attempt += 1
+        locked_at = time.monotonic()
         try:
             now = wall_clock_us(self.clock)
             state = cache.get(skey)
@@ -90,7 +98,9 @@ class CacheStore(Store):
             if new_state is not None:
                 cache.set(skey, new_state, max(1.0, ttl / 1_000_000 + 1))
         finally:
-            if cache.get(lock_key) == token:
+            # Still within the lock's lifetime, so it is ours to release; past it, it expired
+            # on its own and may belong to another client now.
+            if time.monotonic() - locked_at < self.LOCK_SECONDS - 0.1:
                 cache.delete(lock_key)
         return outcome, now
 
