@@ -255,3 +255,14 @@ def test_drf_scoped_throttle(web: Any, client: Client) -> None:
     limited = client.get("/drf/scoped/")
     assert limited.status_code == 429
     assert limited["RateLimit-Policy"] == '"drf.uploads";q=1;w=60'
+
+
+async def test_middleware_under_asgi(web: Any, async_client: Any) -> None:
+    """The async request path (ASGI servers): same limits, headers and 429."""
+    responses = [await async_client.get("/api/ping/") for _ in range(4)]
+    assert [r.status_code for r in responses] == [200, 200, 200, 429]
+    assert responses[0]["RateLimit"] == '"api";r=2;t=60'
+    assert responses[3]["Retry-After"] == "60"
+    limited = await async_client.get("/async-decorated/")
+    assert limited.status_code == 200
+    assert limited["RateLimit-Policy"] == '"login";q=2;w=60'
