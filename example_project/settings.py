@@ -134,6 +134,15 @@ FORGE: dict[str, object] = {
     "ENVIRONMENT": os.environ.get("FORGE_ENVIRONMENT") or None,
 }
 
+# Throttling demo (example_project/api_demo): GCRA on /api-demo/, a token bucket for check().
+FORGE["THROTTLING"] = {
+    "POLICIES": {
+        "demo-api": {"rate": "5/m", "algorithm": "gcra", "key": "ip", "paths": ["/api-demo/"]},
+        "demo-jobs": {"rate": "3/10s", "algorithm": "token_bucket", "burst": 3, "key": "ip"},
+    },
+}
+MIDDLEWARE += ["forge_suite.throttling.middleware.ThrottleMiddleware"]
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

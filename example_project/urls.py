@@ -7,6 +7,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api-demo/", include("example_project.api_demo.urls")),
     path("", include("example_project.site.urls")),
 ]
 

@@ -6,6 +6,7 @@ from django.shortcuts import render
 #: Demo pages shown on the home page; each app's demo adds itself here.
 DEMOS: list[tuple[str, str, str]] = [
     ("Admin", "/admin/", "Every Forge Suite app in the Django admin."),
+    ("Rate-limited API", "/api-demo/", "GCRA limit with RateLimit headers and a 429."),
 ]
 
 

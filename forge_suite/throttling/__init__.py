@@ -1,1 +1,64 @@
-"""Rate limiting with several algorithms."""
+"""Rate limiting with several algorithms, exact across processes on Redis.
+
+Public API::
+
+    from forge_suite.throttling import Policy, check, acheck
+
+    decision = check(Policy("login", "5/m", algorithm="sliding_log"), key=username)
+    if not decision.allowed:
+        ...  # decision.retry_after seconds
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "ALGORITHMS",
+    "UNLIMITED",
+    "Decision",
+    "Policy",
+    "Throttled",
+    "acheck",
+    "check",
+    "get_policy",
+    "get_store",
+    "parse_rate",
+    "ratelimit",
+    "register",
+    "reset",
+]
+
+if TYPE_CHECKING:
+    from forge_suite.throttling.api import acheck, check, get_policy, get_store, register, reset
+    from forge_suite.throttling.decision import Decision
+    from forge_suite.throttling.decorators import ratelimit
+    from forge_suite.throttling.exceptions import Throttled
+    from forge_suite.throttling.policy import ALGORITHMS, UNLIMITED, Policy
+    from forge_suite.throttling.rates import parse_rate
+
+_LAZY = {
+    "acheck": "api",
+    "check": "api",
+    "get_policy": "api",
+    "get_store": "api",
+    "register": "api",
+    "reset": "api",
+    "Decision": "decision",
+    "ratelimit": "decorators",
+    "Throttled": "exceptions",
+    "ALGORITHMS": "policy",
+    "UNLIMITED": "policy",
+    "Policy": "policy",
+    "parse_rate": "rates",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import lazily so that loading the app package does not import models early."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    return getattr(import_module(f"{__name__}.{module}"), name)

@@ -1,0 +1,137 @@
+"""Decisions per second: Forge Suite's Redis GCRA and sliding window vs django-ratelimit.
+
+Both sides use the same Redis server in the same run: ours through one Lua script per
+decision, django-ratelimit's ``is_ratelimited`` through Django's ``RedisCache`` (``add`` then
+``incr``). Each round times every contender on the same request and keys, in alternating
+order; the medians of the rounds are compared.
+
+    python benchmarks/throttling_decisions.py [--redis redis://127.0.0.1:6379/15]
+        [--rounds 5] [--decisions 3000] [--keys 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def configure(redis_url: str, prefix: str) -> None:
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="benchmark",
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "forge_suite.core",
+            "forge_suite.throttling",
+        ],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": redis_url,
+                "KEY_PREFIX": prefix + "dj",
+            }
+        },
+        RATELIMIT_USE_CACHE="default",
+        FORGE={
+            "REDIS_URL": redis_url,
+            "THROTTLING": {"KEY_PREFIX": prefix + "forge:", "DYNAMIC_LIMITS": False},
+        },
+        USE_TZ=True,
+    )
+    django.setup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--decisions", type=int, default=3000)
+    parser.add_argument("--keys", type=int, default=100)
+    args = parser.parse_args()
+    if args.rounds < 1 or args.decisions < 1 or args.keys < 1:
+        parser.error("--rounds, --decisions and --keys must be positive")
+
+    prefix = f"forge-bench:{uuid.uuid4().hex[:8]}:"
+    configure(args.redis, prefix)
+
+    from django.test import RequestFactory
+    from django_ratelimit.core import is_ratelimited
+
+    from forge_suite.core.redis import get_redis
+    from forge_suite.throttling import Policy, check
+    from forge_suite.throttling.policy import resolve_key
+
+    rate = "100000000/h"  # never limited: we time the decision, not the rejection path
+    requests = []
+    factory = RequestFactory()
+    for i in range(args.keys):
+        requests.append(factory.get("/", REMOTE_ADDR=f"10.0.{i // 250}.{i % 250 + 1}"))
+
+    def ours(algorithm: str) -> Callable[[int], None]:
+        policy = Policy(f"bench-{algorithm}", rate, algorithm=algorithm, key="ip")
+
+        def run(n: int) -> None:
+            for i in range(n):
+                request = requests[i % len(requests)]
+                decision = check(policy, resolve_key(policy, request))
+                if decision.error:
+                    raise SystemExit(f"Redis failed: {decision.error}")
+
+        return run
+
+    def django_ratelimit(n: int) -> None:
+        for i in range(n):
+            is_ratelimited(
+                requests[i % len(requests)], group="bench", key="ip", rate=rate, increment=True
+            )
+
+    contenders: dict[str, Callable[[int], None]] = {
+        "forge gcra": ours("gcra"),
+        "forge sliding_window": ours("sliding_window"),
+        "forge fixed_window": ours("fixed_window"),
+        "django-ratelimit is_ratelimited": django_ratelimit,
+    }
+    for run in contenders.values():  # warm up: connections, script loading
+        run(50)
+
+    rates: dict[str, list[float]] = {name: [] for name in contenders}
+    names = list(contenders)
+    try:
+        for round_no in range(args.rounds):
+            order = names if round_no % 2 == 0 else list(reversed(names))
+            for name in order:
+                started = time.perf_counter()
+                contenders[name](args.decisions)
+                rates[name].append(args.decisions / (time.perf_counter() - started))
+    finally:
+        client = get_redis(args.redis)
+        for key in client.scan_iter(match=f"*{prefix}*", count=1000):
+            client.delete(key)
+
+    medians = {name: statistics.median(values) for name, values in rates.items()}
+    baseline = medians["django-ratelimit is_ratelimited"]
+    print(
+        f"{args.rounds} rounds x {args.decisions} decisions over {args.keys} keys, "
+        f"Redis {args.redis}"
+    )
+    print(f"{'contender':34} {'median decisions/s':>20} {'vs django-ratelimit':>20}")
+    for name, value in medians.items():
+        print(f"{name:34} {value:20,.0f} {value / baseline:19.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""A rate-limited JSON endpoint showing forge_suite.throttling's headers and 429 responses."""
