@@ -130,6 +130,12 @@ async def test_acheck_by_name_applies_admin_overrides(settings: Any, memory_stor
 
     settings.FORGE = {"THROTTLING": {"POLICIES": POLICIES}}
     await sync_to_async(RateLimitOverride.objects.create)(policy="login", rate="1/m")
-    first, second = await acheck("login", "alice"), await acheck("login", "alice")
-    assert (first.allowed, first.limit) == (True, 1)
-    assert not second.allowed
+    try:
+        first, second = await acheck("login", "alice"), await acheck("login", "alice")
+        assert (first.allowed, first.limit) == (True, 1)
+        assert not second.allowed
+    finally:
+        # The worker thread's connection would otherwise keep the test database open.
+        from django.db import connections
+
+        await sync_to_async(connections.close_all)()
