@@ -1,0 +1,113 @@
+"""Fixtures of the observability tests: settings with the middleware, loopback servers."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from forge_suite.observability.logs import logging_config
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Broker database reserved for this app's worker tests.
+BROKER_URL = os.environ.get("FORGE_OBS_TEST_BROKER_URL", "redis://127.0.0.1:6379/5")
+MIDDLEWARE = [
+    "forge_suite.observability.middleware.RequestIdMiddleware",
+    *settings.MIDDLEWARE,
+]
+
+
+@pytest.fixture
+def obs_settings() -> Iterator[None]:
+    """The test URLs and the request-id middleware, as a project would configure them."""
+    with override_settings(ROOT_URLCONF="tests.observability.urls", MIDDLEWARE=MIDDLEWARE):
+        yield
+
+
+def forge(**observability: Any) -> dict[str, Any]:
+    """A FORGE setting with the given OBSERVABILITY options."""
+    return {"OBSERVABILITY": observability}
+
+
+class HangingServer:
+    """A TCP server on loopback that accepts connections and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = int(self.sock.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.sock.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=2)
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[HangingServer]:
+    server = HangingServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    """Capture the root logger's records through the JSON handler of ``logging_config``."""
+    import logging.config
+
+    stream = io.StringIO()
+    config = logging_config(json=True)
+    config["handlers"]["forge_stream"]["stream"] = stream
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    saved_loggers = {
+        name: (lg.handlers[:], lg.level, lg.propagate)
+        for name in ("django", "django.server")
+        for lg in [logging.getLogger(name)]
+    }
+    logging.config.dictConfig(config)
+    try:
+        yield stream
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        for name, (handlers, level, propagate) in saved_loggers.items():
+            lg = logging.getLogger(name)
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+            lg.propagate = propagate
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", **extra}
+    return env
+
+
+PYTHON = sys.executable
