@@ -111,3 +111,45 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+class Server:
+    """The test project served by ``tests.observability.serve`` in a subprocess."""
+
+    def __init__(self, settings_module: str, **env: str) -> None:
+        import subprocess
+
+        self.proc = subprocess.Popen(
+            [PYTHON, "-m", "tests.observability.serve"],
+            cwd=ROOT,
+            env=subprocess_env(DJANGO_SETTINGS_MODULE=settings_module, **env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        first = self.proc.stdout.readline()
+        if not first.startswith("listening "):
+            self.proc.kill()
+            raise RuntimeError(f"server did not start: {first}{self.proc.stdout.read()}")
+        self.base = f"http://127.0.0.1:{int(first.split()[1])}"
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, Any]:
+        import urllib.error
+        import urllib.request
+
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.read(), response.headers
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), exc.headers
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except Exception:
+            self.proc.kill()
+        if self.proc.stdout:
+            self.proc.stdout.close()

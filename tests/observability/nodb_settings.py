@@ -16,6 +16,7 @@ DATABASES = {
         "OPTIONS": {"connect_timeout": 2},
     }
 }
+FORGE = {"OBSERVABILITY": {"HEALTH_TIMEOUT": 1.5}}
 ROOT_URLCONF = "tests.observability.urls"
 MIDDLEWARE = [
     "forge_suite.observability.middleware.RequestIdMiddleware",
