@@ -52,6 +52,9 @@ def _postrun(
     # ValueError: set in another context (should not happen); nothing to restore then.
     with contextlib.suppress(ValueError):
         reset_request_id(token)
+    from forge_suite.observability.middleware import tag_sentry
+
+    tag_sentry(None)
     from forge_suite.observability.conf import app_settings
 
     if app_settings.TASK_METRICS and task is not None:

@@ -38,13 +38,17 @@ def incoming_request_id(value: str | None) -> str:
     return generate_request_id()
 
 
-def tag_sentry(request_id: str) -> None:
-    """Set the ``request_id`` tag on the current Sentry scope when Sentry is initialised."""
+def tag_sentry(request_id: str | None) -> None:
+    """Set (or with None remove) the ``request_id`` tag on Sentry's isolation scope."""
     try:
         import sentry_sdk
     except ImportError:  # pragma: no cover - sentry-sdk is part of the extra
         return
-    if sentry_sdk.get_client().is_active():
+    if not sentry_sdk.get_client().is_active():
+        return
+    if request_id is None:
+        sentry_sdk.get_isolation_scope().remove_tag("request_id")
+    else:
         sentry_sdk.set_tag("request_id", request_id)
 
 
@@ -84,7 +88,7 @@ class RequestIdMiddleware:
             self._finish(request, response, header, request_id, started)
             return response
         finally:
-            reset_request_id(token)
+            self._end(token)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         header, request_id, token, started = self._begin(request)
@@ -94,7 +98,13 @@ class RequestIdMiddleware:
             self._finish(request, response, header, request_id, started)
             return response
         finally:
-            reset_request_id(token)
+            self._end(token)
+
+    def _end(self, token: object) -> None:
+        reset_request_id(token)
+        # Servers without a per-request Sentry scope (tests, some ASGI setups) must not keep
+        # the tag for whatever is reported next.
+        tag_sentry(None)
 
     def _begin(self, request: HttpRequest) -> tuple[str, str, object, float]:
         header = str(app_settings.REQUEST_ID_HEADER)

@@ -210,6 +210,9 @@ def init(
         return False
     import logging
 
+    if send_default_pii:
+        # Newer sentry-sdk releases deprecate the option; pass it only when asked for.
+        options["send_default_pii"] = True
     sentry_sdk.init(
         dsn=dsn,
         environment=environment or _environment(),
@@ -220,7 +223,6 @@ def init(
             if traces_sample_rate is None
             else traces_sample_rate
         ),
-        send_default_pii=send_default_pii,
         before_send=make_before_send(extra_sensitive_keys, before_send),  # type: ignore[arg-type]
         integrations=[
             DjangoIntegration(),
