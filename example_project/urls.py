@@ -7,6 +7,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("forge_suite.observability.urls")),  # /health/..., /metrics
     path("", include("example_project.site.urls")),
 ]
 

@@ -6,6 +6,7 @@ from django.shortcuts import render
 #: Demo pages shown on the home page; each app's demo adds itself here.
 DEMOS: list[tuple[str, str, str]] = [
     ("Admin", "/admin/", "Every Forge Suite app in the Django admin."),
+    ("Health", "/health/", "Health of every configured dependency (JSON at /health/ready)."),
 ]
 
 

@@ -145,11 +145,12 @@ class Server:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read(), exc.headers
 
-    def stop(self) -> None:
+    def stop(self) -> str:
+        """Stop the server and return what it printed after starting."""
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=10)
+            output, _ = self.proc.communicate(timeout=10)
         except Exception:
             self.proc.kill()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+            output, _ = self.proc.communicate()
+        return output or ""
