@@ -210,7 +210,7 @@ def test_command_exits_non_zero_in_a_real_process(tmp_path: Any) -> None:
     ok = subprocess.run(
         [PYTHON, "manage.py", "health", "--ready"],
         cwd=ROOT,
-        env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings"),
+        env=subprocess_env(DJANGO_SETTINGS_MODULE="tests.settings", FORGE_TEST_DB="sqlite"),
         capture_output=True,
         text=True,
         timeout=120,
@@ -230,6 +230,7 @@ def test_command_exits_non_zero_in_a_real_process(tmp_path: Any) -> None:
     assert bad.returncode == 1
     assert "FAIL  database:default" in bad.stdout
     assert "health check failed: database:default" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_admin_overview_page() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -28,7 +29,16 @@ class Command(BaseCommand):
         timeout = options["timeout"]
         if timeout is not None and timeout <= 0:
             raise CommandError(f"--timeout must be greater than 0, got {timeout}")
-        report = health.run_sync("ready" if options["ready"] else "all", timeout=timeout)
+        # django-health-check logs each failure with its traceback; the report says enough
+        # unless more verbosity is asked for.
+        library_logger = logging.getLogger("health_check")
+        saved_level = library_logger.level
+        if options["verbosity"] < 2:
+            library_logger.setLevel(logging.CRITICAL)
+        try:
+            report = health.run_sync("ready" if options["ready"] else "all", timeout=timeout)
+        finally:
+            library_logger.setLevel(saved_level)
         if options["json"]:
             self.stdout.write(json.dumps(report.as_health_json(), indent=2))
         else:
