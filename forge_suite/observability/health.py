@@ -252,9 +252,10 @@ def _configured_components() -> list[tuple[str, str, HealthCheck]]:
 
         from forge_suite.core.celery import get_celery_app
 
-        # Answer before our own timeout fires so a missing worker reads as such.
-        ping_timeout = datetime.timedelta(seconds=max(timeout * 0.8, timeout - 1))
-        ping = Ping(app=get_celery_app(), timeout=ping_timeout, limit=1)
+        # The ping collects replies for this long (the library's default of 1 s), well before
+        # our own timeout fires, so a missing worker reads as such.
+        ping_timeout = datetime.timedelta(seconds=min(1.0, timeout * 0.8))
+        ping = Ping(app=get_celery_app(), timeout=ping_timeout)
         found.append(("celery", "component", ping))
     layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
     if layers:

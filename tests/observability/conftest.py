@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import json
 import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +158,66 @@ class Server:
             self.proc.kill()
             output, _ = self.proc.communicate()
         return output or ""
+
+
+class SentryStandIn:
+    """Receives envelopes on ``/api/<project>/envelope/`` and keeps their decoded items."""
+
+    def __init__(self) -> None:
+        self.bodies: list[str] = []
+        self.paths: list[str] = []
+        received = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                encoding = self.headers.get("Content-Encoding", "")
+                if encoding == "gzip":
+                    raw = gzip.decompress(raw)
+                elif encoding == "br":
+                    import brotli
+
+                    raw = brotli.decompress(raw)
+                received.paths.append(self.path)
+                received.bodies.append(raw.decode("utf-8", "replace"))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_port
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def dsn(self) -> str:
+        return f"http://forgekey@127.0.0.1:{self.port}/42"
+
+    def events(self) -> list[dict[str, Any]]:
+        found = []
+        for body in self.bodies:
+            for line in body.splitlines():
+                try:
+                    item = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(item, dict) and "exception" in item:
+                    found.append(item)
+        return found
+
+    def wait_for_event(self, timeout: float = 10) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            events = self.events()
+            if events:
+                return events[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"no event reached the stand-in: {self.bodies}")
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

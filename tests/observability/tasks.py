@@ -13,3 +13,8 @@ logger = logging.getLogger("tests.observability.job")
 def log_in_job(marker: str) -> str:
     logger.info("job ran %s", marker)
     return marker
+
+
+@shared_task(name="forge_obs_tests.fail_in_job")
+def fail_in_job(marker: str) -> None:
+    raise RuntimeError(f"job failed {marker}")

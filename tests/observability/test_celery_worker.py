@@ -16,9 +16,16 @@ import pytest
 from celery import Celery
 from django.test import Client, override_settings
 
-from forge_suite.observability import health
+from forge_suite.observability import bind_request_id, health
 from tests.observability import urls as test_urls
-from tests.observability.conftest import BROKER_URL, PYTHON, ROOT, forge, subprocess_env
+from tests.observability.conftest import (
+    BROKER_URL,
+    PYTHON,
+    ROOT,
+    SentryStandIn,
+    forge,
+    subprocess_env,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.usefixtures("obs_settings")]
 
@@ -29,7 +36,7 @@ CELERY = [PYTHON, "-m", "celery", "-A", "forge_suite.celery", "worker"]
 
 
 class Worker:
-    def __init__(self, queue: str, log: Path, metrics_dir: Path) -> None:
+    def __init__(self, queue: str, log: Path, metrics_dir: Path, sentry_dsn: str) -> None:
         self.queue = queue
         self.log = log
         self.metrics_dir = metrics_dir
@@ -42,6 +49,7 @@ class Worker:
                 FORGE_OBS_BROKER_URL=BROKER_URL,
                 FORGE_OBS_QUEUE=queue,
                 PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+                FORGE_OBS_SENTRY_DSN=sentry_dsn,
             ),
             stdout=self.out,
             stderr=subprocess.STDOUT,
@@ -70,7 +78,16 @@ class Worker:
 
 
 @pytest.fixture(scope="module")
-def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+def sentry_host() -> Iterator[SentryStandIn]:
+    server = SentryStandIn()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def worker(
+    tmp_path_factory: pytest.TempPathFactory, sentry_host: SentryStandIn
+) -> Iterator[Worker]:
     from tests.services import require
 
     require("redis")
@@ -78,7 +95,7 @@ def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
     metrics_dir = base / "metrics"
     metrics_dir.mkdir()
     queue = f"forge-obs-{uuid.uuid4().hex[:10]}"
-    proc = Worker(queue, base / "worker.log", metrics_dir)
+    proc = Worker(queue, base / "worker.log", metrics_dir, sentry_host.dsn)
     publisher = Celery("forge-obs-tests", broker=BROKER_URL, set_as_current=False)
     publisher.conf.task_default_queue = queue
     test_urls.PUBLISHER.update(app=publisher, queue=queue)
@@ -186,3 +203,22 @@ def test_the_celery_check_pings_the_real_worker(worker: Worker) -> None:
     report = asyncio.run(health.run(only=[failing], timeout=3))
     assert report.results[0].status == "fail"
     nobody.close()
+
+
+def test_a_failing_job_reaches_sentry_with_the_request_id(
+    worker: Worker, sentry_host: SentryStandIn
+) -> None:
+    marker = uuid.uuid4().hex
+    publisher = test_urls.PUBLISHER["app"]
+    with bind_request_id("job-req-7"):
+        publisher.send_task("forge_obs_tests.fail_in_job", args=[marker], queue=worker.queue)
+    worker.wait_for(f"job failed {marker}")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        events = [e for e in sentry_host.events() if marker in json.dumps(e.get("exception", {}))]
+        if events:
+            break
+        time.sleep(0.2)
+    assert events, sentry_host.bodies
+    assert events[0]["tags"]["request_id"] == "job-req-7"
+    assert events[0]["environment"] == "worker-test"

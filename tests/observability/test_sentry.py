@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
-import json
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -15,72 +10,9 @@ import sentry_sdk
 from django.test import Client, override_settings
 
 from forge_suite.observability import sentry
-from tests.observability.conftest import forge
+from tests.observability.conftest import SentryStandIn, forge
 
 pytestmark = pytest.mark.usefixtures("obs_settings")
-
-
-class SentryStandIn:
-    """Receives envelopes on ``/api/<project>/envelope/`` and keeps their decoded items."""
-
-    def __init__(self) -> None:
-        self.bodies: list[str] = []
-        self.paths: list[str] = []
-        received = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                encoding = self.headers.get("Content-Encoding", "")
-                if encoding == "gzip":
-                    raw = gzip.decompress(raw)
-                elif encoding == "br":
-                    import brotli
-
-                    raw = brotli.decompress(raw)
-                received.paths.append(self.path)
-                received.bodies.append(raw.decode("utf-8", "replace"))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.httpd.server_port
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def dsn(self) -> str:
-        return f"http://forgekey@127.0.0.1:{self.port}/42"
-
-    def events(self) -> list[dict[str, Any]]:
-        found = []
-        for body in self.bodies:
-            for line in body.splitlines():
-                try:
-                    item = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(item, dict) and "exception" in item:
-                    found.append(item)
-        return found
-
-    def wait_for_event(self, timeout: float = 10) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            events = self.events()
-            if events:
-                return events[-1]
-            time.sleep(0.05)
-        raise AssertionError(f"no event reached the stand-in: {self.bodies}")
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 @pytest.fixture

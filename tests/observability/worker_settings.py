@@ -12,3 +12,10 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ["FORGE_OBS_QUEUE"]
 FORGE = {"OBSERVABILITY": {"TASK_METRICS": True}}
 LOGGING = logging_config(json=True)
+
+if os.environ.get("FORGE_OBS_SENTRY_DSN"):
+    from forge_suite.observability import sentry
+
+    sentry.init(
+        os.environ["FORGE_OBS_SENTRY_DSN"], environment="worker-test", default_integrations=False
+    )
