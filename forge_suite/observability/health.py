@@ -267,7 +267,9 @@ def _configured_components() -> list[tuple[str, str, HealthCheck]]:
         found.append((f"channel_layer:{alias}", "component", ChannelLayerCheck(alias=alias)))
     for alias in getattr(settings, "STORAGES", {}) or {}:
         found.append((f"storage:{alias}", "datastore", Storage(alias=alias)))
-    if settings.is_overridden("EMAIL_BACKEND"):  # type: ignore[misc]
+    # Django 6.1 configures mail through MAILERS; earlier versions through EMAIL_BACKEND.
+    mail_settings = ("EMAIL_BACKEND", "MAILERS")
+    if any(settings.is_overridden(name) for name in mail_settings):  # type: ignore[misc]
         mail = Mail(timeout=datetime.timedelta(seconds=timeout))
         found.append(("mail", "component", mail))
     return found

@@ -95,6 +95,18 @@ def test_ready_and_live_answer_pass() -> None:
     assert "no-store" in live["Cache-Control"]
 
 
+async def test_probes_work_in_an_async_server_stack() -> None:
+    from django.test import AsyncClient
+
+    client = AsyncClient()
+    ready = await client.get("/health/ready", headers={"X-Request-ID": "asgi-probe"})
+    assert ready.status_code == 200
+    assert ready["X-Request-ID"] == "asgi-probe"
+    assert json.loads(ready.content)["checks"]["database:default"][0]["status"] == "pass"
+    live = await client.get("/health/live")
+    assert live.status_code == 200
+
+
 def test_browsers_get_html() -> None:
     response = Client().get("/health/", HTTP_ACCEPT="text/html,application/xhtml+xml,*/*;q=0.8")
     assert response.status_code == 200
