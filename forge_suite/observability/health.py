@@ -177,31 +177,54 @@ class Report:
         return data
 
 
+#: Blocking checks still running, by component name, with their start time.
+_in_flight: dict[str, float] = {}
+_in_flight_lock = threading.Lock()
+
+
 class _DaemonThreadExecutor(Executor):
-    """Runs each blocking check in its own daemon thread.
+    """Runs a component's blocking check in its own daemon thread.
 
     A check stuck in a socket read must neither delay the response (the probe stops waiting
     at the timeout) nor keep the process from exiting, which a ThreadPoolExecutor would do.
+    While one is still stuck, later probes report it instead of starting another thread, so
+    a dependency that never answers costs one thread, not one per probe.
     """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future: Future[Any] = Future()
+        with _in_flight_lock:
+            started = _in_flight.get(self.name)
+            if started is None:
+                _in_flight[self.name] = time.monotonic()
+        if started is not None:
+            stuck = time.monotonic() - started
+            future.set_exception(
+                ServiceUnavailable(f"previous check still running after {stuck:.0f} s")
+            )
+            return future
 
         def runner() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
             try:
-                result = fn(*args, **kwargs)
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
+                if not future.set_running_or_notify_cancel():
+                    return
+                try:
+                    result = fn(*args, **kwargs)
+                except BaseException as exc:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(result)
             finally:
+                with _in_flight_lock:
+                    _in_flight.pop(self.name, None)
                 from django.db import connections
 
                 connections.close_all()
 
-        threading.Thread(target=runner, name="forge-health-check", daemon=True).start()
+        threading.Thread(target=runner, name=f"forge-health-{self.name}", daemon=True).start()
         return future
 
 
@@ -306,7 +329,8 @@ def components(scope: Scope = "all") -> list[Component]:
     return result
 
 
-async def _run_one(component: Component, executor: Executor, timeout: float) -> ComponentResult:
+async def _run_one(component: Component, timeout: float) -> ComponentResult:
+    executor = _DaemonThreadExecutor(component.name)
     started = time.perf_counter()
     checked_at = timezone.now()
     status: Status = "pass"
@@ -332,8 +356,7 @@ async def run(
     """Run the checks of ``scope`` (or ``only`` these) concurrently and return the report."""
     selected = list(only) if only is not None else components(scope)
     limit = _timeout() if timeout is None else float(timeout)
-    executor = _DaemonThreadExecutor()
-    results = await asyncio.gather(*(_run_one(c, executor, limit) for c in selected))
+    results = await asyncio.gather(*(_run_one(c, limit) for c in selected))
     return Report(scope, list(results))
 
 

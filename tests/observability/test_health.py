@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from io import StringIO
 from typing import Any
@@ -167,6 +168,31 @@ def test_a_hanging_dependency_cannot_hang_ready(hanging_server: HangingServer) -
     # one after the other would take at least 3 s.
     assert elapsed < 2.5, elapsed
     assert len(hanging_server.accepted) >= 3
+
+
+def test_a_check_that_never_returns_costs_one_thread_not_one_per_probe(
+    hanging_server: HangingServer,
+) -> None:
+    url = f"redis://127.0.0.1:{hanging_server.port}/0"
+    caches = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    with override_settings(CACHES=caches, FORGE=forge(HEALTH_TIMEOUT=0.5)):
+        outputs = []
+        for _ in range(4):
+            _, data, _ = get_json("/health/ready")
+            outputs.append(data["checks"]["cache:default"][0]["output"])
+    stuck = [t for t in threading.enumerate() if t.name == "forge-health-cache:default"]
+    assert len(stuck) == 1
+    assert outputs[0] == "timed out after 0.5 s"
+    assert all(o.startswith("Unavailable: previous check still running") for o in outputs[1:])
+    # Once the dependency lets go (here: the server closes the socket), checks run again.
+    hanging_server.close()
+    stuck[0].join(timeout=10)
+    assert not stuck[0].is_alive()
+    with override_settings(CACHES=caches, FORGE=forge(HEALTH_TIMEOUT=0.5)):
+        _, data, _ = get_json("/health/ready")
+    assert "previous check" not in data["checks"]["cache:default"][0]["output"]
 
 
 @pytest.mark.redis
