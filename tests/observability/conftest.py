@@ -79,6 +79,10 @@ def hanging_server() -> Iterator[HangingServer]:
     server = HangingServer()
     yield server
     server.close()
+    # Checks stuck on the server end once it closes; let them finish before the next test.
+    for thread in threading.enumerate():
+        if thread.name.startswith("forge-health-"):
+            thread.join(timeout=10)
 
 
 @pytest.fixture
