@@ -110,7 +110,7 @@ def worker(
 
         # Only this test's queue and the worker's reply queues: never the whole database.
         client = redis.Redis.from_url(BROKER_URL)
-        client.delete(queue)
+        client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         client.close()
 
 
