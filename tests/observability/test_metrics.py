@@ -166,3 +166,15 @@ def test_multiprocess_mode_sums_two_processes(tmp_path: Path, monkeypatch: Any) 
     body = Client().get("/metrics").content.decode()
     assert 'forge_ws_connections{app="mp"} 1.0' in body
     assert line in body  # counters keep the dead process's total
+
+
+def test_task_metrics_are_recorded_through_celery_signals_only_when_enabled() -> None:
+    from tests.observability.tasks import log_in_job
+
+    labels = {"queue": "eager", "task": "forge_obs_tests.log_in_job", "state": "success"}
+    before = sample("forge_jobs_total", **labels)
+    log_in_job.delay("off")  # eager in the tests
+    assert sample("forge_jobs_total", **labels) == before
+    with override_settings(FORGE=forge(TASK_METRICS=True)):
+        log_in_job.delay("on")
+    assert sample("forge_jobs_total", **labels) == before + 1
