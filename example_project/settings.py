@@ -8,6 +8,8 @@ layer, eager Celery and local disk. Set these to run on real services:
 - ``CELERY_BROKER_URL``  e.g. ``redis://127.0.0.1:6379/1`` or ``amqp://guest:guest@127.0.0.1//``
 - ``DJANGO_DEBUG``       ``0`` to turn DEBUG off; ``DJANGO_SECRET_KEY``; ``DJANGO_ALLOWED_HOSTS``
 - ``FORGE_ENVIRONMENT``  environment name for seeders (default from DEBUG)
+- ``METRICS_TOKEN``      bearer token for ``/metrics`` (loopback may always scrape)
+- ``SENTRY_DSN``         report errors to Sentry (secrets and personal data scrubbed)
 """
 
 from __future__ import annotations
@@ -150,11 +152,28 @@ USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LOGIN_URL = "/admin/login/"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-}
+# Observability: JSON logs with request ids (console output in DEBUG), request ids and
+# django-prometheus metrics on every request, database and cache.
+from forge_suite.observability.logs import logging_config  # noqa: E402
+from forge_suite.observability.prometheus import (  # noqa: E402
+    instrument_caches,
+    instrument_databases,
+    with_middleware,
+)
+
+LOGGING = logging_config(debug=DEBUG, level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"))
+MIDDLEWARE = with_middleware(MIDDLEWARE)
+DATABASES = instrument_databases(DATABASES)
+CACHES = instrument_caches(CACHES)
+FORGE["OBSERVABILITY"] = {"METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None}
+if os.environ.get("SENTRY_DSN"):
+    from forge_suite.observability import sentry
+
+    sentry.init(
+        os.environ["SENTRY_DSN"],
+        environment=os.environ.get("FORGE_ENVIRONMENT")
+        or ("development" if DEBUG else "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+    )
 
 DATA_DIR.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api-demo/", include("example_project.api_demo.urls")),
+    path("", include("forge_suite.observability.urls")),  # /health/..., /metrics
     path("", include("example_project.site.urls")),
 ]
 

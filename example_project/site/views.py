@@ -7,6 +7,7 @@ from django.shortcuts import render
 DEMOS: list[tuple[str, str, str]] = [
     ("Admin", "/admin/", "Every Forge Suite app in the Django admin."),
     ("Rate-limited API", "/api-demo/", "GCRA limit with RateLimit headers and a 429."),
+    ("Health", "/health/", "Health of every configured dependency (JSON at /health/ready)."),
 ]
 
 

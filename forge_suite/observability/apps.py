@@ -11,4 +11,8 @@ class ObservabilityConfig(AppConfig):
 
     def ready(self) -> None:
         from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
-        from forge_suite.observability import conf  # noqa: F401  registers FORGE["OBSERVABILITY"]
+        from forge_suite.observability import conf, jobs
+
+        del conf  # imported to register FORGE["OBSERVABILITY"]
+
+        jobs.connect()

@@ -2,8 +2,103 @@
 
 from __future__ import annotations
 
+import ipaddress
+from typing import Any
+
 from forge_suite.core.conf import AppSettings, Option
 
-DEFAULTS: dict[str, Option] = {}
+
+def _positive(value: Any) -> str | None:
+    if value <= 0:
+        return f"must be greater than 0, got {value!r}"
+    return None
+
+
+def _networks(value: Any) -> str | None:
+    for item in value:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            return f"{item!r} is not an IP address or network such as '10.0.0.0/8'"
+    return None
+
+
+def _components(value: Any) -> str | None:
+    for item in value:
+        if not isinstance(item, str) or not item:
+            return f"expected component names such as 'mail' or 'storage:default', got {item!r}"
+    return None
+
+
+DEFAULTS: dict[str, Option] = {
+    "HEALTH_TIMEOUT": Option(
+        3.0,
+        (int, float),
+        "Seconds each health check may take before it counts as failed; checks run "
+        "concurrently, so a probe answers within about this time.",
+        validator=_positive,
+    ),
+    "HEALTH_NON_CRITICAL": Option(
+        ["celery", "mail"],
+        (list, tuple),
+        "Components (or component kinds such as 'storage') left out of /health/ready; on "
+        "/health/ a failure of one of them makes the status 'warn' instead of 'fail'.",
+        validator=_components,
+    ),
+    "HEALTH_SKIP": Option(
+        ["storage:staticfiles"],
+        (list, tuple),
+        "Components (or kinds) never checked, e.g. the build-time staticfiles storage.",
+        validator=_components,
+    ),
+    "HEALTH_EXTRA_CHECKS": Option(
+        [],
+        (list, tuple),
+        "More django-health-check checks: dotted paths of HealthCheck classes, or "
+        "(name, 'dotted.path', {options}) tuples; they count as critical.",
+    ),
+    "METRICS_TOKEN": Option(
+        None,
+        str,
+        "Bearer token accepted on /metrics ('Authorization: Bearer <token>'); None disables "
+        "token access.",
+        nullable=True,
+    ),
+    "METRICS_ALLOWED_IPS": Option(
+        ["127.0.0.1/32", "::1/128"],
+        (list, tuple),
+        "Client addresses or networks allowed on /metrics without a token (REMOTE_ADDR).",
+        validator=_networks,
+    ),
+    "REQUEST_ID_HEADER": Option("X-Request-ID", str, "Header carrying the request id in and out."),
+    "TRUST_REQUEST_ID": Option(
+        True,
+        bool,
+        "Accept a valid incoming request id (set False when clients are not trusted, e.g. "
+        "no proxy in front that sets it).",
+    ),
+    "REQUEST_ID_MAX_LENGTH": Option(
+        128, int, "Longest incoming request id accepted.", validator=_positive
+    ),
+    "ACCESS_LOG": Option(
+        True,
+        bool,
+        "Log one 'request finished' line per request (method, path, status, duration, user).",
+    ),
+    "TASK_METRICS": Option(
+        False,
+        bool,
+        "Record every Celery task in forge_jobs_total / forge_job_runtime_seconds through "
+        "Celery signals (leave False when jobs already call metrics.record_job).",
+    ),
+    "SENTRY_DSN": Option(
+        None, str, "Sentry DSN used by sentry.init() when none is passed.", nullable=True
+    ),
+    "SENTRY_RELEASE": Option(None, str, "Release name reported to Sentry.", nullable=True),
+    "SENTRY_SAMPLE_RATE": Option(1.0, (int, float), "Share of error events sent (0-1)."),
+    "SENTRY_TRACES_SAMPLE_RATE": Option(
+        0.0, (int, float), "Share of transactions traced (0-1); 0 turns tracing off."
+    ),
+}
 
 app_settings = AppSettings("OBSERVABILITY", DEFAULTS)

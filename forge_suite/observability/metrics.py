@@ -3,13 +3,19 @@
 Other apps call these functions (only when ``forge_suite.observability`` is installed); each is
 cheap and never raises. Metrics are Prometheus collectors from ``prometheus_client`` and are
 exported by the observability app's ``/metrics`` endpoint; without ``prometheus_client`` every
-function is a no-op. Multi-process servers are supported through prometheus_client's
-multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``).
+function is a no-op.
+
+Multi-process servers (gunicorn workers, several Celery worker processes) use
+prometheus_client's multiprocess mode: set ``PROMETHEUS_MULTIPROC_DIR`` to an empty, writable
+directory in the environment of every process *before* they start; each process then writes
+its samples there and ``/metrics`` sums them. Call :func:`mark_process_dead` from the server's
+child-exit hook so live gauges drop the samples of dead workers.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -126,3 +132,16 @@ def record_throttle_decision(policy: str, allowed: bool) -> None:
     if THROTTLE_DECISIONS is not None:
         outcome = "allowed" if allowed else "limited"
         _safe(THROTTLE_DECISIONS.labels(policy=policy, outcome=outcome).inc)
+
+
+def multiprocess_dir() -> str | None:
+    """The multiprocess directory in use, or None in single-process mode."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+def mark_process_dead(pid: int) -> None:
+    """Tell prometheus_client a worker exited (gunicorn ``child_exit`` hook)."""
+    if multiprocess_dir():
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid)
