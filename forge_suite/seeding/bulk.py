@@ -27,7 +27,8 @@ import factory.django
 import factory.fuzzy
 from django.contrib.auth.hashers import make_password
 from django.db import connections, models, router, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, QuerySet, signals
+from django.db.models.base import ModelState
 
 from forge_suite.seeding.exceptions import BulkError
 from forge_suite.seeding.factories import (
@@ -281,6 +282,8 @@ class _Plan:
                 spec = value if isinstance(value, sample) else sample(value)
                 self.m2m.append((self.m2m_fields[name], spec))
 
+        self._templates: dict[frozenset[str], Any] = {}
+        self._copy_ok: bool | None = None
         self.columns: dict[str, Column] = {}
         self.row_fns: dict[str, RowFn] = {}
         self.parents: dict[str, _Plan] = {}  # FK attname -> parent plan made per batch
@@ -524,7 +527,6 @@ class _Plan:
             if name not in fixed:
                 columns[name] = column(n, seq)
         columns.update(fixed)
-        model = self.model
         names = list(columns)
         rows: Iterable[tuple[Any, ...]] = (
             zip(*(columns[name] for name in names), strict=True) if names else [()] * n
@@ -535,17 +537,85 @@ class _Plan:
                 keep = [i for i, name in enumerate(names) if name not in excluded]
                 names = [names[i] for i in keep]
                 rows = (tuple(row[i] for i in keep) for row in rows)
-            return [model(**dict(zip(names, row, strict=True))) for row in rows]
+            return self._instantiate([dict(zip(names, row, strict=True)) for row in rows])
         keys = [k for k in [*names, *self.row_fns] if k not in excluded]
-        objects = []
+        dicts = []
         for index, row_values in enumerate(rows):
             values = dict(zip(names, row_values, strict=True))
             values["__seq__"] = seq + index
             row = _Row(self, values)
             for name in self.row_fns:
                 getattr(row, name)
-            objects.append(model(**{k: values[k] for k in keys}))
+            dicts.append({k: values[k] for k in keys})
+        return self._instantiate(dicts)
+
+    def _instantiate(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """Model instances from attribute dicts.
+
+        ``Model(**kwargs)`` costs more than generating the row, so when every key is a plain
+        concrete field and nothing listens to ``pre_init``/``post_init``, the instance is
+        assembled directly: the field defaults, then the row, exactly what ``__init__``
+        would leave in ``__dict__``.
+        """
+        model = self.model
+        if not rows:
+            return []
+        fast = self._fast_template(rows[0])
+        if fast is None:
+            return [model(**row) for row in rows]
+        template, dynamic, renames = fast
+        new = object.__new__
+        objects = []
+        for row in rows:
+            obj = new(model)
+            values = template.copy()
+            for attname, field in dynamic:
+                values[attname] = field.get_default()
+            for name, attname in renames:
+                related = row.pop(name)
+                row[attname] = related.pk if related is not None else None
+            values.update(row)
+            values["_state"] = ModelState()
+            obj.__dict__ = values
+            objects.append(obj)
         return objects
+
+    def _fast_template(self, sample_row: dict[str, Any]) -> Any:
+        keys = frozenset(sample_row)
+        cached = self._templates.get(keys)
+        if cached is not None or keys in self._templates:
+            return cached
+        opts = self.model._meta
+        result: Any = None
+        if not (
+            signals.pre_init.has_listeners(self.model)
+            or signals.post_init.has_listeners(self.model)
+        ):
+            attnames = {f.attname: f for f in opts.concrete_fields}
+            renames = []
+            ok = True
+            for key in keys:
+                if key in attnames:
+                    continue
+                field = self.fk_fields.get(key)
+                if field is not None and field.attname not in keys:
+                    renames.append((key, field.attname))
+                    continue
+                ok = False
+            if ok:
+                template: dict[str, Any] = {}
+                dynamic = []
+                provided = keys | {attname for _, attname in renames}
+                for field in opts.concrete_fields:
+                    if field.attname in provided:
+                        continue
+                    if field.has_default() and callable(field.default):
+                        dynamic.append((field.attname, field))
+                    else:
+                        template[field.attname] = field.get_default()
+                result = (template, dynamic, renames)
+        self._templates[keys] = result
+        return result
 
     def _fallback_objects(
         self, n: int, seq: int, fixed: dict[str, list[Any]], result: BulkResult
@@ -590,6 +660,9 @@ class _Plan:
             and not connection.features.can_return_rows_from_bulk_insert
             and isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
         )
+        if objects and self._use_copy(connection):
+            _copy_insert(model, objects, connection)
+            return
         if not fetch:
             manager.bulk_create(objects)
             return
@@ -611,6 +684,24 @@ class _Plan:
         for obj, key in zip(objects, keys, strict=True):
             obj.pk = key
             obj._state.adding = False
+
+    def _use_copy(self, connection: Any) -> bool:
+        from forge_suite.seeding.conf import app_settings
+
+        if self._copy_ok is None:
+            opts = self.model._meta
+            self._copy_ok = bool(
+                connection.vendor == "postgresql"
+                and getattr(connection.Database, "__name__", "") == "psycopg"
+                and not opts.parents
+                and isinstance(opts.pk, models.AutoField | models.BigAutoField)
+                and all(
+                    f.db_default is models.NOT_PROVIDED
+                    and getattr(f, "get_placeholder", None) is None
+                    for f in opts.concrete_fields
+                )
+            )
+        return self._copy_ok and bool(app_settings.POSTGRES_COPY)
 
     def write_batch(self, n: int, fixed: dict[str, list[Any]], result: BulkResult) -> list[Any]:
         """Generate, insert and complete one batch; return the new primary keys."""
@@ -697,6 +788,68 @@ class _Plan:
                 collect.pks.extend(pks)
             if bar is not None:
                 bar.update(len(chunk))
+
+
+#: Field types whose Python values psycopg writes as they are (no get_db_prep_save needed).
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.DecimalField,
+    models.FloatField,
+    models.ForeignKey,
+    models.DateTimeField,
+)
+
+
+def _copy_insert(model: type[models.Model], objects: list[Any], connection: Any) -> None:
+    """PostgreSQL: reserve keys from the table's sequence, then stream the rows with COPY.
+
+    The keys come from ``nextval()`` of the column's own sequence (identity or serial), so
+    they are real, unique and committed with the rows; COPY then skips the SQL compiler and
+    the parser of a huge ``INSERT ... VALUES``.
+    """
+    opts = model._meta
+    qn = connection.ops.quote_name
+    pk = opts.pk
+    assert pk is not None
+    fields = list(opts.concrete_fields)
+    getters = []
+    for field in fields:
+        pre_save = type(field).pre_save is not models.Field.pre_save and not (
+            isinstance(field, models.DateField)
+            and not getattr(field, "auto_now", False)
+            and not getattr(field, "auto_now_add", False)
+        )
+        plain = isinstance(field, _PLAIN_FIELDS) and not pre_save
+        getters.append((field, field.attname, plain, pre_save))
+    n = len(objects)
+    with connection.cursor() as cursor:
+        if objects[0].pk is None:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [qn(opts.db_table), pk.column, n],
+            )
+            keys = [row[0] for row in cursor.fetchall()]
+            for obj, key in zip(objects, keys, strict=True):
+                obj.pk = key
+        columns = ", ".join(qn(f.column) for f in fields)
+        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        with raw.copy(f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN") as copy:
+            write_row = copy.write_row
+            for obj in objects:
+                values = obj.__dict__
+                row = []
+                for field, attname, plain, pre_save in getters:
+                    value = field.pre_save(obj, add=True) if pre_save else values[attname]
+                    if not plain and value is not None:
+                        value = field.get_db_prep_save(value, connection)
+                    row.append(value)
+                write_row(row)
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
 
 
 def _decl_name(factory_class: Any, decl: Any) -> str:

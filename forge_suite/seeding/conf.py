@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Option] = {
         2000, int, "Rows per bulk_create batch on the bulk path.", validator=_positive
     ),
     "POOL_SIZE": Option(
-        1000,
+        500,
         int,
         "Distinct values pre-generated per Faker declaration on the bulk path.",
         validator=_positive,
@@ -37,6 +37,12 @@ DEFAULTS: dict[str, Option] = {
         "Dotted paths of the seeders db_seed runs; None discovers every installed app's "
         "seeders.py.",
         nullable=True,
+    ),
+    "POSTGRES_COPY": Option(
+        True,
+        bool,
+        "On PostgreSQL (psycopg 3), write bulk batches with COPY after reserving keys from the "
+        "table's sequence; False uses bulk_create everywhere.",
     ),
     "PROGRESS": Option(True, bool, "Show tqdm progress bars on the command line."),
 }
