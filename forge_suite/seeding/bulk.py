@@ -606,13 +606,13 @@ class _Plan:
                 template: dict[str, Any] = {}
                 dynamic = []
                 provided = keys | {attname for _, attname in renames}
-                for field in opts.concrete_fields:
-                    if field.attname in provided:
+                for concrete in opts.concrete_fields:
+                    if concrete.attname in provided:
                         continue
-                    if field.has_default() and callable(field.default):
-                        dynamic.append((field.attname, field))
+                    if concrete.has_default() and callable(concrete.default):
+                        dynamic.append((concrete.attname, concrete))
                     else:
-                        template[field.attname] = field.get_default()
+                        template[concrete.attname] = concrete.get_default()
                 result = (template, dynamic, renames)
         self._templates[keys] = result
         return result
