@@ -197,6 +197,8 @@ class Factory(factory.django.DjangoModelFactory, metaclass=ForgeFactoryMetaClass
 
     class Meta:
         abstract = True
+        # Relationship hooks create other rows; they never change this instance.
+        skip_postgeneration_save = True
 
     @classmethod
     def _setup_next_sequence(cls) -> int:
