@@ -146,13 +146,16 @@ def run_factory_boy(users: int) -> tuple[int, float]:
     return users * (1 + POSTS_PER_USER + POSTS_PER_USER * COMMENTS_PER_POST), seconds
 
 
-def run_forge(users: int) -> tuple[int, float]:
+def run_forge(users: int, seed: int = 42, fast_writer: bool = True) -> tuple[int, float]:
+    from django.test import override_settings
+
     from example_project.accounts.factories import UserFactory
     from example_project.blog.factories import CommentFactory, PostFactory
     from forge_suite.seeding import seeded
 
+    forge = {"SEEDING": {"PROGRESS": False, "FAST_WRITER": fast_writer}}
     started = time.perf_counter()
-    with seeded(42):
+    with override_settings(FORGE=forge), seeded(seed):
         people = UserFactory.bulk(users)
         posts = PostFactory.bulk(POSTS_PER_USER, per=people)
         comments = CommentFactory.bulk(COMMENTS_PER_POST, per=posts, author=people)
@@ -165,29 +168,38 @@ def bench(db: str, repeat: int, fb_users: int, forge_users: int) -> dict[str, An
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    results: dict[str, list[float]] = {"factory_boy": [], "forge": []}
-    for _ in range(repeat):
-        for name, runner, users in (
-            ("factory_boy", run_factory_boy, fb_users),
-            ("forge", run_forge, forge_users),
+    results: dict[str, list[float]] = {"factory_boy": [], "forge": [], "forge_bulk_create": []}
+    for attempt in range(repeat):
+        # A new seed each round: the value pools are generated (and timed) every time.
+        for name, runner in (
+            ("factory_boy", lambda: run_factory_boy(fb_users)),
+            ("forge", lambda a=attempt: run_forge(forge_users, seed=a)),
+            ("forge_bulk_create", lambda a=attempt: run_forge(forge_users, a, False)),
         ):
             reset()
-            rows, seconds = runner(users)
+            rows, seconds = runner()
             assert count_rows() == rows, (name, count_rows(), rows)
             results[name].append(rows / seconds * 60)
     fb = statistics.median(results["factory_boy"])
     forge = statistics.median(results["forge"])
+    forge_bc = statistics.median(results["forge_bulk_create"])
     vendor = connection.vendor
     version = connection.Database.sqlite_version if vendor == "sqlite" else ""
-    return {"db": f"{vendor} {version}".strip(), "factory_boy": fb, "forge": forge, "runs": results}
+    return {
+        "db": f"{vendor} {version}".strip(),
+        "factory_boy": fb,
+        "forge": forge,
+        "forge_bulk_create": forge_bc,
+        "runs": results,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--fb-users", type=int, default=30, help="factory_boy graph size")
-    parser.add_argument("--forge-users", type=int, default=3000, help="bulk graph size")
+    parser.add_argument("--fb-users", type=int, default=40, help="factory_boy graph size")
+    parser.add_argument("--forge-users", type=int, default=4000, help="bulk graph size")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = os.environ.get("FORGE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -201,10 +213,14 @@ def main() -> int:
         print(f"\n## {result['db']}  ({graph}; median of {args.repeat})")
         fb_rows = args.fb_users * (1 + POSTS_PER_USER * (1 + COMMENTS_PER_POST))
         forge_rows = args.forge_users * (1 + POSTS_PER_USER * (1 + COMMENTS_PER_POST))
-        print(f"factory_boy create_batch  {result['factory_boy']:>12,.0f} rows/min  ({fb_rows:,} rows)")
-        print(f"forge bulk path           {result['forge']:>12,.0f} rows/min  ({forge_rows:,} rows)")
-        print(f"ratio                     {result['forge'] / result['factory_boy']:>12.1f}x")
-        print(f"peak RSS                  {rss:>12,.0f} MiB")
+        fb, forge, forge_bc = result["factory_boy"], result["forge"], result["forge_bulk_create"]
+        print(f"factory_boy create_batch      {fb:>12,.0f} rows/min  ({fb_rows:,} rows)")
+        print(f"forge bulk, fast writer       {forge:>12,.0f} rows/min  ({forge_rows:,} rows)")
+        print(f"forge bulk, bulk_create       {forge_bc:>12,.0f} rows/min  ({forge_rows:,} rows)")
+        print(f"ratio fast writer / fb        {forge / fb:>12.1f}x")
+        print(f"ratio bulk_create / fb        {forge_bc / fb:>12.1f}x")
+        print(f"peak RSS                      {rss:>12,.0f} MiB")
+        print(f"load average (1 min)          {os.getloadavg()[0]:>12.1f}")
         return 0
 
     import subprocess

@@ -30,6 +30,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import Max, QuerySet, signals
 from django.db.models.base import ModelState
 
+from forge_suite.seeding import writers
 from forge_suite.seeding.exceptions import BulkError
 from forge_suite.seeding.factories import (
     FactoryBuilder,
@@ -283,7 +284,6 @@ class _Plan:
                 self.m2m.append((self.m2m_fields[name], spec))
 
         self._templates: dict[frozenset[str], Any] = {}
-        self._copy_ok: bool | None = None
         self.columns: dict[str, Column] = {}
         self.row_fns: dict[str, RowFn] = {}
         self.parents: dict[str, _Plan] = {}  # FK attname -> parent plan made per batch
@@ -650,58 +650,7 @@ class _Plan:
         return objects
 
     def insert(self, objects: list[Any]) -> None:
-        model = self.model
-        manager = model._base_manager.db_manager(self.using)
-        connection = connections[self.using]
-        pk = model._meta.pk
-        fetch = (
-            objects
-            and objects[0].pk is None
-            and not connection.features.can_return_rows_from_bulk_insert
-            and isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
-        )
-        if objects and self._use_copy(connection):
-            _copy_insert(model, objects, connection)
-            return
-        if not fetch:
-            manager.bulk_create(objects)
-            return
-        # Older SQLite (< 3.35) and some MySQL setups do not return keys from a bulk INSERT.
-        # Inside this transaction (SQLite serialises writers) one multi-row INSERT takes
-        # consecutive keys above the current maximum, in order.
-        before = manager.aggregate(top=Max("pk"))["top"] or 0
-        manager.bulk_create(objects)
-        keys = list(
-            manager.filter(pk__gt=before)
-            .order_by("pk")
-            .values_list("pk", flat=True)[: len(objects) + 1]
-        )
-        if len(keys) != len(objects):
-            raise BulkError(
-                f"could not recover the primary keys of {len(objects)} {self.label} rows "
-                f"(found {len(keys)}): another writer inserted rows concurrently"
-            )
-        for obj, key in zip(objects, keys, strict=True):
-            obj.pk = key
-            obj._state.adding = False
-
-    def _use_copy(self, connection: Any) -> bool:
-        from forge_suite.seeding.conf import app_settings
-
-        if self._copy_ok is None:
-            opts = self.model._meta
-            self._copy_ok = bool(
-                connection.vendor == "postgresql"
-                and getattr(connection.Database, "__name__", "") == "psycopg"
-                and not opts.parents
-                and isinstance(opts.pk, models.AutoField | models.BigAutoField)
-                and all(
-                    f.db_default is models.NOT_PROVIDED
-                    and getattr(f, "get_placeholder", None) is None
-                    for f in opts.concrete_fields
-                )
-            )
-        return self._copy_ok and bool(app_settings.POSTGRES_COPY)
+        insert_objects(self.model, objects, self.using)
 
     def write_batch(self, n: int, fixed: dict[str, list[Any]], result: BulkResult) -> list[Any]:
         """Generate, insert and complete one batch; return the new primary keys."""
@@ -735,7 +684,8 @@ class _Plan:
             chosen = rng.sample(range(len(targets)), k) if k else []
             for index in chosen:
                 rows.append(through(**{source_att: pk, target_att: targets[index]}))
-        through._base_manager.db_manager(self.using).bulk_create(rows, batch_size=self.batch_size)
+        for start in range(0, len(rows), self.batch_size):
+            insert_objects(through, rows[start : start + self.batch_size], self.using)
         label = through._meta.label
         result.rows[label] += len(rows)
         self.session.count(label, len(rows))
@@ -790,66 +740,57 @@ class _Plan:
                 bar.update(len(chunk))
 
 
-#: Field types whose Python values psycopg writes as they are (no get_db_prep_save needed).
-_PLAIN_FIELDS = (
-    models.CharField,
-    models.TextField,
-    models.IntegerField,
-    models.BooleanField,
-    models.DecimalField,
-    models.FloatField,
-    models.ForeignKey,
-    models.DateTimeField,
-)
+_WRITERS: dict[tuple[type[models.Model], str], Any] = {}
 
 
-def _copy_insert(model: type[models.Model], objects: list[Any], connection: Any) -> None:
-    """PostgreSQL: reserve keys from the table's sequence, then stream the rows with COPY.
+def insert_objects(model: type[models.Model], objects: list[Any], using: str) -> None:
+    """Insert unsaved instances and set their primary keys.
 
-    The keys come from ``nextval()`` of the column's own sequence (identity or serial), so
-    they are real, unique and committed with the rows; COPY then skips the SQL compiler and
-    the parser of a huge ``INSERT ... VALUES``.
+    The fast writer of :mod:`forge_suite.seeding.writers` when it applies and
+    ``FAST_WRITER`` is on, else ``bulk_create``, with a key-recovery fallback for backends
+    that do not return keys from a bulk insert.
     """
-    opts = model._meta
-    qn = connection.ops.quote_name
-    pk = opts.pk
-    assert pk is not None
-    fields = list(opts.concrete_fields)
-    getters = []
-    for field in fields:
-        pre_save = type(field).pre_save is not models.Field.pre_save and not (
-            isinstance(field, models.DateField)
-            and not getattr(field, "auto_now", False)
-            and not getattr(field, "auto_now_add", False)
+    from forge_suite.seeding.conf import app_settings
+
+    if not objects:
+        return
+    connection = connections[using]
+    if app_settings.FAST_WRITER:
+        key = (model, using)
+        if key not in _WRITERS:
+            _WRITERS[key] = writers.fast_writer_for(model, connection)
+        writer = _WRITERS[key]
+        if writer is not None:
+            writer(model, objects, connection)
+            return
+    manager = model._base_manager.db_manager(using)
+    pk = model._meta.pk
+    fetch = (
+        objects[0].pk is None
+        and not connection.features.can_return_rows_from_bulk_insert
+        and isinstance(pk, models.AutoField | models.BigAutoField | models.SmallAutoField)
+    )
+    if not fetch:
+        manager.bulk_create(objects)
+        return
+    # Older SQLite (< 3.35) and some MySQL setups do not return keys from a bulk INSERT.
+    # Inside this transaction (SQLite serialises writers) one multi-row INSERT takes
+    # consecutive keys above the current maximum, in order.
+    before = manager.aggregate(top=Max("pk"))["top"] or 0
+    manager.bulk_create(objects)
+    keys = list(
+        manager.filter(pk__gt=before)
+        .order_by("pk")
+        .values_list("pk", flat=True)[: len(objects) + 1]
+    )
+    if len(keys) != len(objects):
+        raise BulkError(
+            f"could not recover the primary keys of {len(objects)} {model._meta.label} rows "
+            f"(found {len(keys)}): another writer inserted rows concurrently"
         )
-        plain = isinstance(field, _PLAIN_FIELDS) and not pre_save
-        getters.append((field, field.attname, plain, pre_save))
-    n = len(objects)
-    with connection.cursor() as cursor:
-        if objects[0].pk is None:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [qn(opts.db_table), pk.column, n],
-            )
-            keys = [row[0] for row in cursor.fetchall()]
-            for obj, key in zip(objects, keys, strict=True):
-                obj.pk = key
-        columns = ", ".join(qn(f.column) for f in fields)
-        raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for obj in objects:
-                values = obj.__dict__
-                row = []
-                for field, attname, plain, pre_save in getters:
-                    value = field.pre_save(obj, add=True) if pre_save else values[attname]
-                    if not plain and value is not None:
-                        value = field.get_db_prep_save(value, connection)
-                    row.append(value)
-                write_row(row)
-    for obj in objects:
+    for obj, key in zip(objects, keys, strict=True):
+        obj.pk = key
         obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 def _decl_name(factory_class: Any, decl: Any) -> str:

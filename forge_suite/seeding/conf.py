@@ -38,11 +38,11 @@ DEFAULTS: dict[str, Option] = {
         "seeders.py.",
         nullable=True,
     ),
-    "POSTGRES_COPY": Option(
+    "FAST_WRITER": Option(
         True,
         bool,
-        "On PostgreSQL (psycopg 3), write bulk batches with COPY after reserving keys from the "
-        "table's sequence; False uses bulk_create everywhere.",
+        "Write bulk batches with COPY (PostgreSQL, psycopg 3) or one prepared executemany "
+        "(SQLite), keys reserved first; False uses Django's bulk_create on every backend.",
     ),
     "PROGRESS": Option(True, bool, "Show tqdm progress bars on the command line."),
 }

@@ -68,6 +68,7 @@ class SeederRegistry:
 
     def get(self, name: str) -> type[Seeder]:
         """A seeder by class name (``UserSeeder``) or dotted path."""
+        autodiscover_modules("seeders")
         if name in self._by_path:
             return self._by_path[name]
         matches = [s for s in self._by_path.values() if s.name() == name]

@@ -18,19 +18,20 @@ from example_project.blog.factories import CommentFactory, PostFactory, TagFacto
 from example_project.blog.models import Comment, Post, Tag
 from example_project.shop.factories import OrderFactory
 from example_project.shop.models import OrderItem
-from forge_suite.seeding import Factory, bulk_create, sample, seeded
+from forge_suite.seeding import Factory, sample, seeded
 from forge_suite.seeding.exceptions import BulkError
 from forge_suite.seeding.session import SeedSession
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-NO_COPY = {"SEEDING": {"POSTGRES_COPY": False}}
+NO_COPY = {"SEEDING": {"FAST_WRITER": False}}
 
 
 def test_foreign_keys_drawn_from_a_previous_result(session: SeedSession) -> None:
     users = UserFactory.bulk(20)
     posts = PostFactory.bulk(300, author=users)
-    assert len(users) == 20 and len(posts) == 300
+    assert len(users) == 20
+    assert len(posts) == 300
     assert Post.objects.count() == 300
     authors = set(Post.objects.values_list("author_id", flat=True))
     assert authors <= set(users.pks)
@@ -227,9 +228,7 @@ def test_same_seed_same_bulk_rows() -> None:
             users = UserFactory.bulk(5)
             PostFactory.bulk(3, per=users)
         rows = list(Post.objects.order_by("pk").values_list("title", "slug", "body", "created_at"))
-        authors = list(
-            Post.objects.order_by("pk").values_list("author__username", flat=True)
-        )
+        authors = list(Post.objects.order_by("pk").values_list("author__username", flat=True))
         Post.objects.all().delete()
         User.objects.all().delete()
         return [*rows, *authors]

@@ -6,7 +6,7 @@ import factory
 import pytest
 from django.contrib.auth import get_user_model
 
-from example_project.accounts.factories import ProfileFactory, UserFactory
+from example_project.accounts.factories import UserFactory
 from example_project.blog.factories import CommentFactory, PostFactory, TagFactory
 from example_project.blog.models import Comment, Post
 from forge_suite.seeding import FactoryBuilder, seeded
@@ -19,10 +19,12 @@ User = get_user_model()
 
 def test_states_combine(session: object) -> None:
     user = UserFactory.states("admin", "inactive").create()
-    assert user.is_staff and user.is_superuser
+    assert user.is_staff
+    assert user.is_superuser
     assert not user.is_active
     plain = UserFactory.create()
-    assert not plain.is_staff and plain.is_active
+    assert not plain.is_staff
+    assert plain.is_active
 
 
 def test_unknown_state_lists_the_available_ones() -> None:
