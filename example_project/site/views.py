@@ -6,6 +6,11 @@ from django.shortcuts import render
 #: Demo pages shown on the home page; each app's demo adds itself here.
 DEMOS: list[tuple[str, str, str]] = [
     ("Admin", "/admin/", "Every Forge Suite app in the Django admin."),
+    (
+        "Demo data",
+        "/admin/blog/post/",
+        "Users, posts, comments, chat rooms and shop orders made by manage.py db_seed.",
+    ),
 ]
 
 

@@ -44,3 +44,14 @@ def test_admin_lists_seed_runs(admin_client: Client, testing_env: None) -> None:
     assert "TagSeeder" in response.content.decode()
     for url in ("/admin/blog/post/", "/admin/shop/order/", "/admin/chat/message/"):
         assert admin_client.get(url).status_code == 200
+
+
+def test_build_needs_no_database() -> None:
+    # Unit tests that only build() objects keep working without database access.
+    from example_project.blog.factories import PostFactory
+    from forge_suite.seeding import seeded
+
+    with seeded(3):
+        post = PostFactory.build()
+    assert post.pk is None
+    assert post.author.username.endswith(".0")

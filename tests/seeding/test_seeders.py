@@ -187,3 +187,8 @@ def test_demo_seeders_make_a_believable_site(testing_env: None) -> None:
         assert order.items.exists()
     assert "UserSeeder:" in out  # per-seeder lines at verbosity 2
     assert SeedRun.objects.count() == 6
+
+
+def test_verbosity_zero_is_quiet(fixture_seeders: None) -> None:
+    assert seed(verbosity=0) == ""
+    assert Tag.objects.count() == 4
