@@ -29,7 +29,11 @@ class OrderSeeder(Seeder):
             self.count(150), customer=users
         )
         # Items cost what their product costs; an order's total is the sum of its items.
-        new_items = OrderItem.objects.filter(order_id__in=list(orders))
+        if not orders:
+            return
+        # The new orders' keys, as a range: a key list would not fit in one SQLite query.
+        first, last = min(orders), max(orders)
+        new_items = OrderItem.objects.filter(order_id__gte=first, order_id__lte=last)
         new_items.update(
             unit_price=Subquery(Product.objects.filter(pk=OuterRef("product_id")).values("price"))
         )
@@ -42,6 +46,6 @@ class OrderSeeder(Seeder):
             )
             .values("total")
         )
-        Order.objects.filter(pk__in=list(orders)).update(
+        Order.objects.filter(pk__range=(first, last)).update(
             total=Coalesce(Subquery(line_totals), Value(Decimal("0.00")), output_field=money)
         )

@@ -30,7 +30,7 @@ class SeederFailed(SeedingError):
 
     def __init__(self, seeder: str, cause: BaseException) -> None:
         super().__init__(
-            f"Seeder {seeder} failed: {type(cause).__name__}: {cause}. "
+            f"Seeder {seeder} failed: {type(cause).__name__}: {str(cause).rstrip('.')}. "
             f"Its transaction was rolled back; nothing from {seeder} was saved."
         )
         self.seeder = seeder
