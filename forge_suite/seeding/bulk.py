@@ -255,6 +255,8 @@ class _Plan:
         for key in overrides:
             if "__" in key and key.split("__", 1)[0] in declarations:
                 self.fallback_reason = f"nested override {key!r}"
+            elif "__" in key and key.split("__", 1)[0] not in post:
+                raise BulkError(f"{factory_class.__name__}: unknown nested override {key!r}")
         for name in list(overrides):
             if name in post and not isinstance(post[name], _Relationship):
                 overrides.pop(name)  # a value for a post-generation hook: not a column
@@ -270,11 +272,18 @@ class _Plan:
                 raise BulkError(f"{factory_class.__name__} has no relationship {name!r}")
             self.relations.append((decl, count, extra))
         for name, decl in post.items():
-            if isinstance(decl, _Relationship) and name not in recipe.relations:
+            if not isinstance(decl, _Relationship):
+                continue
+            # factory_boy style: posts=3, posts__title="Hi"
+            prefix = f"{name}__"
+            extra = {
+                k[len(prefix) :]: overrides.pop(k) for k in list(overrides) if k.startswith(prefix)
+            }
+            if name not in recipe.relations:
                 default = overrides.pop(name, decl.default)
                 if default:
-                    self.relations.append((decl, default, {}))
-            elif isinstance(decl, _Relationship):
+                    self.relations.append((decl, default, extra))
+            else:
                 overrides.pop(name, None)
         self.m2m: list[tuple[models.ManyToManyField, sample]] = []
         for name in list(overrides):
@@ -822,7 +831,7 @@ def _recipe(target: Any) -> FactoryBuilder:
 
 def bulk_create(
     target: FactoryBuilder | type[Factory] | type[factory.django.DjangoModelFactory],
-    count: int | None = None,
+    count: int | tuple[int, int] | None = None,
     *,
     per: Any = None,
     fk: str | None = None,
@@ -871,16 +880,16 @@ def bulk_create(
         raise BulkError(f"count must be an int >= 0, not {count!r}")
 
     plan = _Plan(recipe, session, using, batch_size, fixed=fixed)
-    total = count * len(parents_pks) if per is not None and isinstance(count, int) else None
-    if per is None:
-        total = count
+    total: int | None = None
+    if isinstance(count, int):
+        total = count * len(parents_pks) if per is not None else count
     bar = _progress_bar(model, total, show)
     try:
         with transaction.atomic(using=using):
             if per is not None:
                 plan.run_for_parents(parents_pks, count, fk or "", result, bar, collect=result)
             else:
-                plan.run(int(count or 0), result, bar)
+                plan.run(total or 0, result, bar)
     finally:
         if bar is not None:
             bar.close()

@@ -255,7 +255,7 @@ class Factory(factory.django.DjangoModelFactory, metaclass=ForgeFactoryMetaClass
         return FactoryBuilder(cls)
 
     @classmethod
-    def bulk(cls, count: int, **kwargs: Any) -> BulkResult:
+    def bulk(cls, count: int | tuple[int, int], **kwargs: Any) -> BulkResult:
         """Write ``count`` rows in batches with ``bulk_create`` (see ``bulk.bulk_create``)."""
         return FactoryBuilder(cls).bulk(count, **kwargs)
 
@@ -384,7 +384,7 @@ class FactoryBuilder:
     def create_batch(self, size: int, **kwargs: Any) -> list[Any]:
         return [self.create(**kwargs) for _ in range(size)]
 
-    def bulk(self, count: int, **kwargs: Any) -> BulkResult:
+    def bulk(self, count: int | tuple[int, int], **kwargs: Any) -> BulkResult:
         """Generate ``count`` rows with ``bulk_create``; see :func:`bulk.bulk_create`."""
         from forge_suite.seeding.bulk import bulk_create
 

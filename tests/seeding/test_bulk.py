@@ -240,3 +240,11 @@ def test_same_seed_same_bulk_rows() -> None:
     assert list(Post.objects.order_by("pk").values_list("title", flat=True)) != [
         r[0] for r in first[:15]
     ]
+
+
+def test_factory_boy_style_relationship_kwargs_on_the_bulk_path(session: SeedSession) -> None:
+    UserFactory.bulk(4, posts=2, posts__title="Same title")
+    assert Post.objects.count() == 8
+    assert set(Post.objects.values_list("title", flat=True)) == {"Same title"}
+    with pytest.raises(BulkError, match="unknown nested override 'likes__count'"):
+        UserFactory.bulk(1, likes__count=3)
