@@ -15,6 +15,7 @@ factory_boy's ``build()`` per row: slower, but the same values a plain factory w
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from array import array
 from collections import Counter
@@ -242,20 +243,26 @@ class _Plan:
             if isinstance(meta.parameters.get(name), factory.Trait) and value is True:
                 state_names.append(name)
         self.state_names = state_names
+        #: "author__first_name" values: overrides for the parent plan of the "author" key.
+        self.nested: dict[str, dict[str, Any]] = {}
         for state in state_names:
             for key, value in meta.parameters[state].overrides.items():
                 if "__" in key:
-                    self.fallback_reason = f"state {state!r} sets nested {key!r}"
-                declarations[key] = value
+                    self._nest(key, value, f"state {state!r} sets nested {key!r}")
+                else:
+                    declarations[key] = value
         overrides = {
             k: v
             for k, v in {**recipe.overrides, **(fixed or {})}.items()
             if not isinstance(meta.parameters.get(k), factory.Trait)
         }
-        for key in overrides:
-            if "__" in key and key.split("__", 1)[0] in declarations:
-                self.fallback_reason = f"nested override {key!r}"
-            elif "__" in key and key.split("__", 1)[0] not in post:
+        for key in list(overrides):
+            if "__" not in key:
+                continue
+            prefix = key.split("__", 1)[0]
+            if prefix in declarations:
+                self._nest(key, overrides.pop(key), f"nested override {key!r}")
+            elif prefix not in post:
                 raise BulkError(f"{factory_class.__name__}: unknown nested override {key!r}")
         for name in list(overrides):
             if name in post and not isinstance(post[name], _Relationship):
@@ -296,7 +303,6 @@ class _Plan:
         self.columns: dict[str, Column] = {}
         self.row_fns: dict[str, RowFn] = {}
         self.parents: dict[str, _Plan] = {}  # FK attname -> parent plan made per batch
-        self.one_to_one_sources: dict[str, Sequence[Any]] = {}
         values = {**declarations, **overrides}
         if self.fallback_reason is None:
             try:
@@ -308,6 +314,15 @@ class _Plan:
                     self._compile(name, value)
             except _Unsupported as exc:
                 self.fallback_reason = str(exc)
+        if self.fallback_reason is not None:
+            # factory_boy builds each row; only the foreign keys (parents written first, or
+            # drawn from the given ones) are generated here.
+            self.columns, self.row_fns, self.parents = {}, {}, {}
+            for name, value in values.items():
+                fk = self.fk_fields.get(name)
+                if fk is not None:
+                    with contextlib.suppress(_Unsupported):
+                        self._compile_fk(fk, value)
         self.children: list[tuple[_Plan, Any, str]] = []
         for decl, count, extra in self.relations:
             child_recipe = _recipe(decl.get_factory())
@@ -320,6 +335,14 @@ class _Plan:
                 self.children.pop()
 
     # -- compilation ---------------------------------------------------------------------
+    def _nest(self, key: str, value: Any, reason: str) -> None:
+        """Route ``parent__field`` to the parent's plan; anything else needs factory_boy."""
+        prefix, rest = key.split("__", 1)
+        if prefix in self.fk_fields:
+            self.nested.setdefault(prefix, {})[rest] = value
+        else:
+            self.fallback_reason = reason
+
     def _field(self, name: str) -> models.Field[Any, Any] | None:
         try:
             field = self.model._meta.get_field(self.rename.get(name, name))
@@ -469,13 +492,19 @@ class _Plan:
         rng = self.session.rng
         if value is FILLED_BY_CALLER:
             return
+        nested = self.nested.get(fk.name)
         if isinstance(value, factory.SubFactory):
             parent_recipe = _recipe(value.get_factory())
-            defaults = dict(value._defaults)
+            defaults = {**value._defaults, **(nested or {})}
             if defaults:
                 parent_recipe = parent_recipe.set(**defaults)
             self.parents[attname] = _Plan(parent_recipe, self.session, self.using, self.batch_size)
             return
+        if nested:
+            raise BulkError(
+                f"{self.label}.{fk.name}: nested values ({', '.join(sorted(nested))}) need a "
+                f"SubFactory parent, not given parents"
+            )
         if isinstance(value, sample):
             raise BulkError(f"{fk.name}: sample() is for many-to-many fields only")
         if factory.enums.get_builder_phase(value):
@@ -632,15 +661,16 @@ class _Plan:
         """factory_boy ``build()`` per row, with parents as primary-key stubs."""
         objects = []
         base: dict[str, Any] = dict.fromkeys(self.state_names, True)
-        for decl, _count, _extra in self.relations:
-            base[_decl_name(self.factory_class, decl)] = False if isinstance(decl, HasOne) else 0
+        for name, decl in self.factory_class._meta.base_declarations.items():
+            if isinstance(decl, _Relationship):  # written by the bulk path after the batch
+                base[name] = False if isinstance(decl, HasOne) else 0
         stubs: dict[str, list[Any]] = {}
         for attname, parent in self.parents.items():
             if attname not in fixed:
                 stubs[attname] = parent.run_into(n, result)
         for name, column in self.columns.items():
-            if name.endswith("_id") and name not in fixed:
-                stubs[name] = column(n, seq)
+            if name not in fixed:
+                stubs[name] = column(n, seq)  # only foreign keys are compiled in a fallback
         stubs.update(fixed)
         by_attname = {f.attname: f for f in self.fk_fields.values()}
         for index in range(n):
@@ -800,13 +830,6 @@ def insert_objects(model: type[models.Model], objects: list[Any], using: str) ->
     for obj, key in zip(objects, keys, strict=True):
         obj.pk = key
         obj._state.adding = False
-
-
-def _decl_name(factory_class: Any, decl: Any) -> str:
-    for name, value in factory_class._meta.base_declarations.items():
-        if value is decl:
-            return str(name)
-    raise BulkError(f"declaration {decl!r} not found on {factory_class.__name__}")
 
 
 def _make_unique(value: Any, seq: int, max_length: int | None, rng: Any) -> Any:

@@ -248,3 +248,42 @@ def test_factory_boy_style_relationship_kwargs_on_the_bulk_path(session: SeedSes
     assert set(Post.objects.values_list("title", flat=True)) == {"Same title"}
     with pytest.raises(BulkError, match="unknown nested override 'likes__count'"):
         UserFactory.bulk(1, likes__count=3)
+
+
+def test_nested_parent_values_go_to_the_parent_rows(session: SeedSession) -> None:
+    class FamousPostFactory(Factory):
+        class Meta:
+            model = Post
+
+        author = factory.SubFactory(UserFactory)
+        title = factory.Faker("sentence")
+        slug = factory.Sequence(lambda n: f"famous-{n}")
+        body = "text"
+
+        class Params:
+            famous = factory.Trait(author__last_name="Famous")
+
+    FamousPostFactory.states("famous").bulk(6, author__first_name="Ada")
+    assert Post.objects.count() == 6
+    assert set(User.objects.values_list("first_name", "last_name")) == {("Ada", "Famous")}
+    users = UserFactory.bulk(2)
+    with pytest.raises(BulkError, match="nested values \\(first_name\\) need a SubFactory"):
+        FamousPostFactory.bulk(2, author=users, author__first_name="Ada")
+
+
+def test_fallback_before_compilation_still_writes_parents_first(session: SeedSession) -> None:
+    class DictPostFactory(Factory):
+        class Meta:
+            model = Post
+            exclude = ("meta",)
+
+        meta = factory.Dict({"kind": "news"})  # unsupported on the fast path
+        author = factory.SubFactory(UserFactory)
+        title = factory.LazyAttribute(lambda o: o.meta["kind"])
+        slug = factory.Sequence(lambda n: f"dict-{n}")
+        body = "text"
+
+    DictPostFactory.bulk(4)
+    assert list(Post.objects.values_list("title", flat=True)) == ["news"] * 4
+    assert User.objects.count() == 4
+    assert Post.objects.filter(author__isnull=False).count() == 4
