@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "forge_suite.scheduling",
     "forge_suite.observability",
     "example_project.site",
+    "example_project.accounts",
+    "example_project.blog",
+    "example_project.chat",
+    "example_project.shop",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,11 @@ DEMOS: list[tuple[str, str, str]] = [
     ("Admin", "/admin/", "Every Forge Suite app in the Django admin."),
     ("Rate-limited API", "/api-demo/", "GCRA limit with RateLimit headers and a 429."),
     ("Health", "/health/", "Health of every configured dependency (JSON at /health/ready)."),
+    (
+        "Demo data",
+        "/admin/blog/post/",
+        "Users, posts, comments, chat rooms and shop orders made by manage.py db_seed.",
+    ),
 ]
 
 

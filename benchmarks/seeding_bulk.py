@@ -1,0 +1,253 @@
+"""Rows/minute for a users -> posts -> comments graph: forge_suite.seeding's bulk path against
+factory_boy's ``create_batch``, side by side in one run, on SQLite and on PostgreSQL.
+
+    python benchmarks/seeding_bulk.py                 # both databases (PostgreSQL if reachable)
+    python benchmarks/seeding_bulk.py --db sqlite     # one database
+    python benchmarks/seeding_bulk.py --repeat 5
+
+PostgreSQL: a dedicated database ``forge_bench_seeding`` is created on
+``FORGE_BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``) and
+dropped at the end. Both sides use the same models (the example project's blog), the same
+password hasher (MD5, so that neither side measures PBKDF2) and the same graph shape:
+1 user : 5 posts : 3 comments per post. factory_boy is slow, so its graph is smaller; both
+are reported as rows/minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB = "forge_bench_seeding"
+POSTS_PER_USER = 5
+COMMENTS_PER_POST = 3
+
+
+def configure(db: str, url: str) -> None:
+    import django
+    from django.conf import settings
+
+    if db == "postgres":
+        import dj_database_url
+
+        parts = urlsplit(url)
+        database = dj_database_url.parse(urlunsplit(parts._replace(path=f"/{BENCH_DB}")))
+    else:
+        path = os.path.join(tempfile.mkdtemp(prefix="forge-bench-"), "bench.sqlite3")
+        database = {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="bench",
+        USE_TZ=True,
+        DATABASES={"default": database},
+        INSTALLED_APPS=[
+            "django.contrib.auth",
+            "django.contrib.contenttypes",
+            "forge_suite.core",
+            "forge_suite.seeding",
+            "example_project.accounts",
+            "example_project.blog",
+            "example_project.chat",
+            "example_project.shop",
+        ],
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        FORGE={"SEEDING": {"PROGRESS": False}},
+    )
+    django.setup()
+
+
+def admin_sql(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def reset() -> None:
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0)
+
+
+def count_rows() -> int:
+    from django.contrib.auth import get_user_model
+
+    from example_project.blog.models import Comment, Post
+
+    return (
+        get_user_model()._default_manager.count() + Post.objects.count() + Comment.objects.count()
+    )
+
+
+def factory_boy_factories() -> tuple[Any, Any, Any]:
+    """What a project would write with factory_boy and Faker alone."""
+    import factory
+    from django.contrib.auth import get_user_model
+
+    from example_project.blog.models import Comment, Post
+
+    class FBUserFactory(factory.django.DjangoModelFactory):
+        class Meta:
+            model = get_user_model()
+
+        username = factory.Sequence(lambda n: f"user{n}")
+        email = factory.Faker("email")
+        first_name = factory.Faker("first_name")
+        last_name = factory.Faker("last_name")
+        password = factory.django.Password("demo-password")
+
+    class FBPostFactory(factory.django.DjangoModelFactory):
+        class Meta:
+            model = Post
+
+        author = factory.SubFactory(FBUserFactory)
+        title = factory.Faker("sentence", nb_words=6)
+        slug = factory.Sequence(lambda n: f"post-{n}")
+        body = factory.Faker("paragraph", nb_sentences=8)
+
+    class FBCommentFactory(factory.django.DjangoModelFactory):
+        class Meta:
+            model = Comment
+
+        post = factory.SubFactory(FBPostFactory)
+        author = factory.SubFactory(FBUserFactory)
+        body = factory.Faker("paragraph", nb_sentences=2)
+
+    return FBUserFactory, FBPostFactory, FBCommentFactory
+
+
+def run_factory_boy(users: int) -> tuple[int, float]:
+    import random
+
+    from django.db import transaction
+
+    user_f, post_f, comment_f = factory_boy_factories()
+    started = time.perf_counter()
+    with transaction.atomic():
+        people = user_f.create_batch(users)
+        posts = []
+        for person in people:
+            posts += post_f.create_batch(POSTS_PER_USER, author=person)
+        for post in posts:
+            comment_f.create_batch(COMMENTS_PER_POST, post=post, author=random.choice(people))
+    seconds = time.perf_counter() - started
+    return users * (1 + POSTS_PER_USER + POSTS_PER_USER * COMMENTS_PER_POST), seconds
+
+
+def run_forge(users: int, seed: int = 42, fast_writer: bool = True) -> tuple[int, float]:
+    from django.test import override_settings
+
+    from example_project.accounts.factories import UserFactory
+    from example_project.blog.factories import CommentFactory, PostFactory
+    from forge_suite.seeding import seeded
+
+    forge = {"SEEDING": {"PROGRESS": False, "FAST_WRITER": fast_writer}}
+    started = time.perf_counter()
+    with override_settings(FORGE=forge), seeded(seed):
+        people = UserFactory.bulk(users)
+        posts = PostFactory.bulk(POSTS_PER_USER, per=people)
+        comments = CommentFactory.bulk(COMMENTS_PER_POST, per=posts, author=people)
+    seconds = time.perf_counter() - started
+    return people.total_rows + posts.total_rows + comments.total_rows, seconds
+
+
+def bench(db: str, repeat: int, fb_users: int, forge_users: int) -> dict[str, Any]:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    results: dict[str, list[float]] = {"factory_boy": [], "forge": [], "forge_bulk_create": []}
+    # One untimed warm-up round: imports, Faker's provider loading, database caches.
+    for attempt in range(-1, repeat):
+        # A new seed each round: the value pools are generated (and timed) every time.
+        for name, runner in (
+            ("factory_boy", lambda: run_factory_boy(fb_users)),
+            ("forge", lambda a=attempt: run_forge(forge_users, seed=a)),
+            ("forge_bulk_create", lambda a=attempt: run_forge(forge_users, a, False)),
+        ):
+            reset()
+            rows, seconds = runner()
+            assert count_rows() == rows, (name, count_rows(), rows)
+            if attempt >= 0:
+                results[name].append(rows / seconds * 60)
+    fb = statistics.median(results["factory_boy"])
+    forge = statistics.median(results["forge"])
+    forge_bc = statistics.median(results["forge_bulk_create"])
+    vendor = connection.vendor
+    version = connection.Database.sqlite_version if vendor == "sqlite" else ""
+    return {
+        "db": f"{vendor} {version}".strip(),
+        "factory_boy": fb,
+        "forge": forge,
+        "forge_bulk_create": forge_bc,
+        "runs": results,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--fb-users", type=int, default=40, help="factory_boy graph size")
+    parser.add_argument("--forge-users", type=int, default=4000, help="bulk graph size")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    url = os.environ.get("FORGE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+    if args.child:
+        # One database per process: Django settings are configured once.
+        configure(args.child, url)
+        result = bench(args.child, args.repeat, args.fb_users, args.forge_users)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        graph = f"1 user : {POSTS_PER_USER} posts : {POSTS_PER_USER * COMMENTS_PER_POST} comments"
+        print(f"\n## {result['db']}  ({graph}; median of {args.repeat})")
+        fb_rows = args.fb_users * (1 + POSTS_PER_USER * (1 + COMMENTS_PER_POST))
+        forge_rows = args.forge_users * (1 + POSTS_PER_USER * (1 + COMMENTS_PER_POST))
+        fb, forge, forge_bc = result["factory_boy"], result["forge"], result["forge_bulk_create"]
+        print(f"factory_boy create_batch      {fb:>12,.0f} rows/min  ({fb_rows:,} rows)")
+        print(f"forge bulk, fast writer       {forge:>12,.0f} rows/min  ({forge_rows:,} rows)")
+        print(f"forge bulk, bulk_create       {forge_bc:>12,.0f} rows/min  ({forge_rows:,} rows)")
+        print(f"ratio fast writer / fb        {forge / fb:>12.1f}x")
+        print(f"ratio bulk_create / fb        {forge_bc / fb:>12.1f}x")
+        print(f"peak RSS                      {rss:>12,.0f} MiB")
+        print(f"load average (1 min)          {os.getloadavg()[0]:>12.1f}")
+        return 0
+
+    import subprocess
+
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    code = 0
+    for db in dbs:
+        if db == "postgres":
+            try:
+                admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+                admin_sql(url, f"CREATE DATABASE {BENCH_DB}")
+            except Exception as exc:
+                print(f"\n## postgresql skipped: {exc}")
+                continue
+        try:
+            cmd = [sys.executable, __file__, "--child", db, "--repeat", str(args.repeat)]
+            cmd += ["--fb-users", str(args.fb_users), "--forge-users", str(args.forge_users)]
+            env = {**os.environ, "PYTHONPATH": str(ROOT)}
+            env.pop("DJANGO_SETTINGS_MODULE", None)
+            code |= subprocess.call(cmd, cwd=ROOT, env=env)
+        finally:
+            if db == "postgres":
+                admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

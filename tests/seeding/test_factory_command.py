@@ -1,0 +1,83 @@
+"""``manage.py factory``: ad-hoc rows with states and relationships, validated."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from example_project.blog.models import Comment, Post
+from example_project.shop.models import Product
+
+pytestmark = pytest.mark.django_db
+
+
+def factory(*args: str, **options: Any) -> str:
+    out = io.StringIO()
+    call_command("factory", *args, stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def test_states_and_relationships() -> None:
+    out = factory("blog.Post", "3", "--state", "published", "--with", "comments=2")
+    assert Post.objects.filter(status="published").count() == 3
+    assert Comment.objects.count() == 6
+    assert all(p.comments.count() == 2 for p in Post.objects.all())
+    assert "blog.Comment  6" in out
+    assert "Created" in out
+    assert "rows/min" in out
+
+
+def test_bulk_option_and_ranges() -> None:
+    factory("blog.Post", "20", "--with", "comments=0-2", "--bulk", "--seed", "3")
+    assert Post.objects.count() == 20
+    assert 0 <= Comment.objects.count() <= 40
+
+
+def test_seed_makes_it_deterministic() -> None:
+    factory("shop.Product", "5", "--seed", "11")
+    first = list(Product.objects.order_by("pk").values_list("name", "price", "stock"))
+    Product.objects.all().delete()
+    factory("shop.Product", "5", "--seed", "11")
+    assert list(Product.objects.order_by("pk").values_list("name", "price", "stock")) == first
+
+
+def test_unknown_state_lists_the_available_ones() -> None:
+    with pytest.raises(CommandError) as info:
+        factory("blog.Post", "2", "--state", "viral")
+    assert "PostFactory has no state 'viral'" in str(info.value)
+    assert "Available states: published" in str(info.value)
+    assert not Post.objects.exists()
+
+
+def test_unknown_relationship_lists_the_available_ones() -> None:
+    with pytest.raises(CommandError) as info:
+        factory("auth.User", "2", "--with", "likes=2")
+    assert "no has_many/has_one relationship 'likes'" in str(info.value)
+    assert "orders, posts, profile" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("comments=abc", "the count must be an integer or a range"),
+        ("comments=-2", "the count must be an integer or a range"),
+        ("comments=5-2", "counts must be >= 0 and low <= high"),
+        ("=3", "expected NAME or NAME=COUNT"),
+    ],
+)
+def test_bad_with_values(value: str, problem: str) -> None:
+    with pytest.raises(CommandError, match=problem):
+        factory("blog.Post", "1", "--with", value)
+
+
+def test_unknown_model_and_missing_factory() -> None:
+    with pytest.raises(CommandError, match=r"Unknown model 'blog\.Nope'"):
+        factory("blog.Nope", "1")
+    with pytest.raises(CommandError, match=r"No factory for forge_seeding\.SeedRun"):
+        factory("forge_seeding.SeedRun", "1")
+    with pytest.raises(CommandError, match="COUNT must be at least 1"):
+        factory("blog.Post", "0")
