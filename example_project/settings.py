@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "forge_suite.scheduling",
     "forge_suite.observability",
     "example_project.site",
+    "django_celery_beat",
+    "example_project.housekeeping",
 ]
 
 MIDDLEWARE = [

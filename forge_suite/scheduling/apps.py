@@ -11,4 +11,6 @@ class SchedulingConfig(AppConfig):
 
     def ready(self) -> None:
         from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
-        from forge_suite.scheduling import conf  # noqa: F401  registers FORGE["SCHEDULING"]
+        from forge_suite.scheduling import (  # noqa: F401  checks, settings, Celery signal handlers
+            checks as scheduling_checks,
+        )
