@@ -59,7 +59,8 @@ def _summary(args: Any, kwargs: Any) -> str:
 
 def _queue_of(task: Any) -> str:
     info = getattr(task.request, "delivery_info", None) or {}
-    return str(info.get("routing_key") or task.queue or app_settings.DEFAULT_QUEUE)
+    declared = getattr(task, "forge_queue", "") or getattr(task, "queue", None)
+    return str(info.get("routing_key") or declared or app_settings.DEFAULT_QUEUE)
 
 
 def _jsonable(value: Any, fallback: Any) -> Any:

@@ -63,8 +63,19 @@ class ForgeTask(Task):
 
     acks_late = True
     reject_on_worker_lost = True
+    forge_queue = ""
     forge_priority = "default"
     forge_middleware: tuple[Any, ...] = ()
+
+    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+        # The declared queue is applied here (Celery deprecates the ``queue`` task attribute);
+        # an explicit queue, a route or a retry's original queue wins.
+        if self.forge_queue and not options.get("queue") and not self._routed():
+            options["queue"] = self.forge_queue
+        return super().apply_async(args, kwargs, **options)
+
+    def _routed(self) -> bool:
+        return bool(self.app.conf.task_routes)
 
     @cached_property
     def _forge_middleware(self) -> list[JobMiddleware]:
@@ -118,7 +129,8 @@ class Job(Generic[P, R]):
 
     @property
     def queue(self) -> str:
-        return self._queue or str(self.task.queue or app_settings.DEFAULT_QUEUE)
+        declared = getattr(self.task, "forge_queue", "") or getattr(self.task, "queue", None)
+        return self._queue or str(declared or app_settings.DEFAULT_QUEUE)
 
     @property
     def priority(self) -> str:
@@ -256,7 +268,7 @@ def job(
     def decorate(func: Callable[..., Any]) -> Job[Any, Any]:
         options: dict[str, Any] = {
             "base": ForgeTask,
-            "queue": queue or app_settings.DEFAULT_QUEUE,
+            "forge_queue": queue or app_settings.DEFAULT_QUEUE,
             "forge_priority": priority,
             "forge_middleware": tuple(middleware),
             "autoretry_for": tuple(retry_on),

@@ -36,7 +36,7 @@ def default_queues() -> list[str]:
     if default not in names:
         names.append(default)
     for task in list(celery_app.tasks.values()):
-        queue = getattr(task, "queue", None)
+        queue = getattr(task, "forge_queue", None) or getattr(task, "queue", None)
         if isinstance(queue, str) and queue and queue not in names:
             names.append(queue)
     return names
