@@ -211,7 +211,7 @@ def test_load_schedule_discovers_schedule_modules_of_installed_apps() -> None:
 
 
 def test_a_broken_schedule_module_is_named_in_the_error() -> None:
-    with pytest.raises(InvalidSchedule, match="cannot import schedule module 'no.such.module'"):
+    with pytest.raises(InvalidSchedule, match=r"cannot import schedule module 'no\.such\.module'"):
         load_schedule(["no.such.module"])
     with pytest.raises(InvalidSchedule, match="must define a function schedule"):
         load_schedule(["tests.scheduling.jobs"])
