@@ -67,12 +67,14 @@ class ForgeTask(Task):
     forge_priority = "default"
     forge_middleware: tuple[Any, ...] = ()
 
-    def apply_async(self, args: Any = None, kwargs: Any = None, **options: Any) -> Any:
+    def apply_async(  # type: ignore[override]
+        self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any
+    ) -> Any:
         # The declared queue is applied here (Celery deprecates the ``queue`` task attribute);
         # an explicit queue, a route or a retry's original queue wins.
         if self.forge_queue and not options.get("queue") and not self._routed():
             options["queue"] = self.forge_queue
-        return super().apply_async(args, kwargs, **options)
+        return super().apply_async(args, kwargs, *rest, **options)
 
     def _routed(self) -> bool:
         return bool(self.app.conf.task_routes)
