@@ -67,7 +67,7 @@ class ForgeTask(Task):
     forge_priority = "default"
     forge_middleware: tuple[Any, ...] = ()
 
-    def apply_async(  # type: ignore[override]
+    def apply_async(
         self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any
     ) -> Any:
         # The declared queue is applied here (Celery deprecates the ``queue`` task attribute);
