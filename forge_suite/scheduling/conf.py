@@ -29,6 +29,13 @@ DEFAULTS: dict[str, Option] = {
     "HISTORY": Option(
         True, bool, "Record a JobRun row for every execution of every Celery task (two writes)."
     ),
+    "HISTORY_FLUSH_INTERVAL": Option(
+        0.5,
+        (int, float),
+        "Seconds between batched history writes in a worker; 0 writes every start and end "
+        "immediately (two writes per run).",
+        validator=_non_negative,
+    ),
     "HISTORY_RETENTION_DAYS": Option(
         14, int, "JobRun rows older than this are deleted by the cleanup task.", validator=_positive
     ),

@@ -1,8 +1,12 @@
 """JobRun history and FailedJob capture, written from Celery's task signals.
 
-Two writes per execution: an INSERT when the task starts (so a run killed mid-way is still in
-the history) and one UPDATE when it ends. The publisher only stamps a header (no database
-access). Writes never break a task: errors are logged and the task goes on.
+The publisher only stamps a header (no database access). In a worker, starts and ends of runs
+are buffered and written by a background thread every ``HISTORY_FLUSH_INTERVAL`` seconds in one
+transaction (a run that starts and ends between two flushes costs one row in a bulk INSERT;
+a longer one is inserted as STARTED, so a run killed mid-way stays in the history, and updated
+when it ends). The buffer is flushed when a worker process shuts down; a process killed with
+SIGKILL loses at most the last interval of history (never the jobs themselves). Eager runs and
+``HISTORY_FLUSH_INTERVAL = 0`` write immediately. Writes never break a task: errors are logged.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -26,10 +31,120 @@ logger = logging.getLogger("forge_suite.scheduling.history")
 ENQUEUED_HEADER = "forge_enqueued_at"
 RETRY_OF_HEADER = "forge_retry_of"
 
-# Per-process bookkeeping between prerun and postrun, keyed by task id.
-_running: dict[str, tuple[int | None, float, str]] = {}
+# Per-process bookkeeping between prerun and postrun, keyed by task id:
+# ((task id, attempt) of the JobRun or None when not recorded, monotonic start, queue).
+_running: dict[str, tuple[tuple[str, int] | None, float, str]] = {}
 _errors: dict[str, tuple[str, str]] = {}
 _lock = threading.Lock()
+
+
+class HistoryWriter:
+    """Buffers JobRun starts and ends of this process and writes them in batches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._starts: dict[tuple[str, int], dict[str, Any]] = {}
+        self._ends: dict[tuple[str, int], dict[str, Any]] = {}
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._wake = threading.Event()
+
+    def start(self, key: tuple[str, int], fields: dict[str, Any], *, immediate: bool) -> None:
+        if immediate:
+            self.flush()
+            self._write({key: fields}, {})
+            return
+        with self._lock:
+            self._starts[key] = fields
+        self._ensure_thread()
+
+    def end(self, key: tuple[str, int], values: dict[str, Any], *, immediate: bool) -> None:
+        if immediate:
+            self.flush()
+            self._write({}, {key: values})
+            return
+        with self._lock:
+            pending = self._starts.get(key)
+            if pending is not None:
+                pending.update(values)  # never written yet: one INSERT with the final state
+            else:
+                self._ends[key] = values
+        self._ensure_thread()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._starts) + len(self._ends)
+
+    def flush(self) -> None:
+        """Write everything buffered so far (one transaction)."""
+        with self._flush_lock:
+            with self._lock:
+                starts, self._starts = self._starts, {}
+                ends, self._ends = self._ends, {}
+            if starts or ends:
+                self._write(starts, ends)
+
+    def _write(
+        self,
+        starts: dict[tuple[str, int], dict[str, Any]],
+        ends: dict[tuple[str, int], dict[str, Any]],
+    ) -> None:
+        from forge_suite.scheduling.models import JobRun
+
+        try:
+            with transaction.atomic():
+                if starts:
+                    JobRun.objects.bulk_create([JobRun(**fields) for fields in starts.values()])
+                for (task_id, attempt), values in ends.items():
+                    JobRun.objects.filter(task_id=task_id, attempt=attempt).update(**values)
+        except Exception:
+            logger.exception("could not write %s job history row(s)", len(starts) + len(ends))
+
+    def _ensure_thread(self) -> None:
+        pid = os.getpid()
+        if self._thread is not None and self._pid == pid and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is not None and self._pid == pid and self._thread.is_alive():
+                return
+            self._pid = pid
+            self._thread = threading.Thread(target=self._run, name="forge-job-history", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        while True:
+            self._wake.wait(float(app_settings.HISTORY_FLUSH_INTERVAL) or 0.5)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # keep the thread alive whatever happens
+                logger.exception("job history flush failed")
+                connection.close()
+
+
+#: The process-wide writer.
+writer = HistoryWriter()
+
+
+def flush_history() -> None:
+    """Write buffered JobRun rows of this process now (tests, shutdown)."""
+    writer.flush()
+
+
+@celery_signals.worker_process_shutdown.connect(dispatch_uid="forge_scheduling.flush_child")
+@celery_signals.worker_shutdown.connect(dispatch_uid="forge_scheduling.flush_worker")
+def _flush_on_shutdown(**kwargs: Any) -> None:
+    try:
+        writer.flush()
+    except Exception:
+        logger.exception("could not flush job history at shutdown")
+
+
+def _immediate(task: Any) -> bool:
+    return bool(getattr(task.request, "is_eager", False)) or not app_settings.HISTORY_FLUSH_INTERVAL
 
 
 def _excluded(name: str) -> bool:
@@ -123,22 +238,24 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
         if wait_from is None or eta_at > wait_from:
             wait_from = eta_at
     retry_of = _header(request, RETRY_OF_HEADER)
-    run = JobRun.objects.create(
-        task_name=task.name,
-        task_id=task_id,
-        queue=queue,
-        args_summary=_summary(args, kwargs),
-        state=JobState.STARTED,
-        attempt=attempt,
-        worker=str(request.hostname or ""),
-        enqueued_at=enqueued_at,
-        started_at=now,
-        wait_time=max(0.0, (now - wait_from).total_seconds()) if wait_from else None,
-        eager=bool(request.is_eager),
-        retry_of_id=int(retry_of) if retry_of else None,
-    )
+    fields = {
+        "task_name": task.name,
+        "task_id": task_id,
+        "queue": queue,
+        "args_summary": _summary(args, kwargs),
+        "state": JobState.STARTED,
+        "attempt": attempt,
+        "worker": str(request.hostname or ""),
+        "enqueued_at": enqueued_at,
+        "started_at": now,
+        "wait_time": max(0.0, (now - wait_from).total_seconds()) if wait_from else None,
+        "eager": bool(request.is_eager),
+        "retry_of_id": int(retry_of) if retry_of else None,
+    }
+    key = (task_id, attempt)
+    writer.start(key, fields, immediate=_immediate(task))
     with _lock:
-        _running[task_id] = (run.pk, time.monotonic(), queue)
+        _running[task_id] = (key, time.monotonic(), queue)
 
 
 @celery_signals.task_retry.connect(dispatch_uid="forge_scheduling.retry")
@@ -162,19 +279,34 @@ def _on_failure(
     tb = str(einfo.traceback) if einfo is not None else ""
     with _lock:
         _errors[task_id] = (text, tb)
-        run_pk = (_running.get(task_id) or (None,))[0]
+        run_key = (_running.get(task_id) or (None,))[0]
     if sender is None or _excluded(sender.name):
         return
     try:
-        _store_failed(sender, task_id, args, kwargs, text, tb, run_pk)
+        _store_failed(sender, task_id, args, kwargs, text, tb, run_key)
     except Exception:
         logger.exception("could not store failed job %s[%s]", sender.name, task_id)
 
 
 def _store_failed(
-    task: Any, task_id: str, args: Any, kwargs: Any, text: str, tb: str, run_pk: int | None
+    task: Any,
+    task_id: str,
+    args: Any,
+    kwargs: Any,
+    text: str,
+    tb: str,
+    run_key: tuple[str, int] | None,
 ) -> None:
-    from forge_suite.scheduling.models import FailedJob
+    from forge_suite.scheduling.models import FailedJob, JobRun
+
+    run_pk = None
+    if run_key is not None:
+        writer.flush()  # failures are rare: make the run row exist to link it
+        run_pk = (
+            JobRun.objects.filter(task_id=run_key[0], attempt=run_key[1])
+            .values_list("pk", flat=True)
+            .first()
+        )
     from forge_suite.scheduling.signals import job_failed
 
     request = task.request
@@ -217,16 +349,16 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
         error = _errors.pop(task_id, None)
     if running is None:
         return
-    run_pk, started, queue = running
+    run_key, started, queue = running
     runtime = time.monotonic() - started
     # No state: the exception propagated out of an eager task (task_eager_propagates).
     final_state = str(state or "FAILURE")
     metrics = suite_metrics()
     if metrics is not None:
         metrics.record_job(queue, task.name, final_state.lower(), runtime)
-    if run_pk is None:
+    if run_key is None:
         return
-    from forge_suite.scheduling.models import JobRun, JobState
+    from forge_suite.scheduling.models import JobState
 
     known = {choice.value for choice in JobState}
     values: dict[str, Any] = {
@@ -236,7 +368,6 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
     }
     if error:
         values["exception"], values["traceback"] = error
-    try:
-        JobRun.objects.filter(pk=run_pk).update(**values)
-    except Exception:
-        logger.exception("could not record the end of %s[%s]", task.name, task_id)
+    # Failures are rare and go with a FailedJob row: their history is written at once.
+    failed = values["state"] == JobState.FAILURE
+    writer.end(run_key, values, immediate=failed or _immediate(task))

@@ -67,9 +67,7 @@ class ForgeTask(Task):
     forge_priority = "default"
     forge_middleware: tuple[Any, ...] = ()
 
-    def apply_async(
-        self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any
-    ) -> Any:
+    def apply_async(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
         # The declared queue is applied here (Celery deprecates the ``queue`` task attribute);
         # an explicit queue, a route or a retry's original queue wins.
         if self.forge_queue and not options.get("queue") and not self._routed():

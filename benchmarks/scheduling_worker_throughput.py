@@ -1,0 +1,152 @@
+"""Jobs per second through `manage.py worker` with JobRun history vs a plain Celery worker.
+
+Same broker, same database server, same task body (one Redis INCR), same worker options
+(prefork, concurrency 2, prefetch 4, log level WARNING), alternating rounds in one run.
+For each round N messages are queued first, then the worker starts; the rate is measured from
+the first to the last completed job, so start-up time is excluded.
+
+    python benchmarks/scheduling_worker_throughput.py [--jobs 1000] [--rounds 3] [--db postgres|sqlite]
+
+Needs Redis (broker db 4 by default, FORGE_BENCH_BROKER_URL) and, for --db postgres,
+PostgreSQL on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BROKER = os.environ.get("FORGE_BENCH_BROKER_URL", "redis://127.0.0.1:6379/4")
+COUNTER = os.environ.get("FORGE_BENCH_COUNTER_URL", "redis://127.0.0.1:6379/4")
+PG_URL = "postgres://postgres@127.0.0.1:5432/bench_forge_scheduling"
+
+
+def prepare_database(kind: str) -> str:
+    if kind == "sqlite":
+        path = Path(tempfile.mkdtemp(prefix="forge-bench-")) / "bench.sqlite3"
+        return f"sqlite:///{path}"
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as c:
+        c.execute("DROP DATABASE IF EXISTS bench_forge_scheduling")
+        c.execute("CREATE DATABASE bench_forge_scheduling")
+    return PG_URL
+
+
+def env_for(mode: str, db_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "benchmarks.scheduling_settings",
+        "FORGE_BENCH_MODE": mode,
+        "FORGE_BENCH_DATABASE_URL": db_url,
+        "FORGE_BENCH_BROKER_URL": BROKER,
+        "FORGE_BENCH_COUNTER_URL": COUNTER,
+    }
+
+
+def publish(mode: str, db_url: str, queue: str, key: str, count: int) -> None:
+    code = (
+        "import django; django.setup();"
+        "from benchmarks.scheduling_tasks import plain_count, forge_count;"
+        f"task = forge_count.task if {mode!r} == 'forge' else plain_count;"
+        f"[task.apply_async(({key!r},), queue={queue!r}) for _ in range({count})]"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env_for(mode, db_url), check=True)
+
+
+def worker_command(mode: str, queue: str) -> list[str]:
+    common = [
+        f"--queues={queue}",
+        "--pool=prefork",
+        "--concurrency=2",
+        "--prefetch-multiplier=4",
+        "--loglevel=WARNING",
+        f"--hostname=bench-{mode}-{uuid.uuid4().hex[:6]}@%h",
+    ]
+    if mode == "forge":
+        return [sys.executable, "manage.py", "worker", *common]
+    return [sys.executable, "-m", "celery", "-A", "forge_suite.celery", "worker", *common]
+
+
+def one_round(mode: str, db_url: str, count: int) -> float:
+    import redis
+
+    client = redis.Redis.from_url(COUNTER)
+    queue = f"bench-{mode}-{uuid.uuid4().hex[:8]}"
+    key = f"forge-bench:{queue}"
+    publish(mode, db_url, queue, key, count)
+    worker = subprocess.Popen(
+        worker_command(mode, queue),
+        cwd=ROOT,
+        env=env_for(mode, db_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while not client.exists(key):
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise RuntimeError(f"{mode} worker processed nothing")
+            time.sleep(0.002)
+        start, first = time.perf_counter(), int(client.get(key) or 0)
+        done = first
+        while done < count:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{mode} worker stalled at {done}/{count}")
+            time.sleep(0.005)
+            done = int(client.get(key) or 0)
+        elapsed = time.perf_counter() - start
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+        client.delete(key)
+    return (count - first) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    args = parser.parse_args()
+
+    db_url = prepare_database(args.db)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"],
+        cwd=ROOT,
+        env=env_for("forge", db_url),
+        check=True,
+    )
+    rates: dict[str, list[float]] = {"plain": [], "forge": []}
+    for number in range(args.rounds):
+        for mode in ("plain", "forge"):
+            rate = one_round(mode, db_url, args.jobs)
+            rates[mode].append(rate)
+            print(f"round {number + 1} {mode:>5}: {rate:8.1f} jobs/s", flush=True)
+    plain = statistics.median(rates["plain"])
+    forge = statistics.median(rates["forge"])
+    print()
+    print(f"database: {args.db}, jobs per round: {args.jobs}, rounds: {args.rounds}")
+    print(f"plain Celery worker          : {plain:8.1f} jobs/s (median)")
+    print(f"manage.py worker + history   : {forge:8.1f} jobs/s (median)")
+    print(f"ratio forge/plain            : {forge / plain:.3f}  (overhead {1 - forge / plain:+.1%})")
+
+
+if __name__ == "__main__":
+    main()
