@@ -25,7 +25,9 @@ if MODE == "forge":
     INSTALLED_APPS += ["forge_suite.scheduling", "forge_suite.observability"]
 
 # Persistent connections, as in production (Celery closes them per task otherwise).
-DATABASES = {"default": dj_database_url.parse(os.environ["FORGE_BENCH_DATABASE_URL"], conn_max_age=600)}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ["FORGE_BENCH_DATABASE_URL"], conn_max_age=600)
+}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 30}
 

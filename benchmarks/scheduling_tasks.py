@@ -10,7 +10,9 @@ from celery import shared_task
 
 from forge_suite.scheduling.jobs import job
 
-_client = redis.Redis.from_url(os.environ.get("FORGE_BENCH_COUNTER_URL", "redis://127.0.0.1:6379/4"))
+_client = redis.Redis.from_url(
+    os.environ.get("FORGE_BENCH_COUNTER_URL", "redis://127.0.0.1:6379/4")
+)
 
 
 @shared_task(name="bench.plain_count", acks_late=True)

@@ -1,11 +1,12 @@
 """Jobs per second through `manage.py worker` with JobRun history vs a plain Celery worker.
 
 Same broker, same database server, same task body (one Redis INCR), same worker options
-(prefork, concurrency 2, prefetch 4, log level WARNING), alternating rounds in one run.
-For each round N messages are queued first, then the worker starts; the rate is measured from
-the first to the last completed job, so start-up time is excluded.
+(prefork, concurrency 2, prefetch 4, log level WARNING). In each round N messages are queued
+on two queues first, then both workers start at the same time, so whatever else loads the
+machine loads both alike; each rate is measured from its first to its last completed job
+(start-up excluded). The figure is the median over the rounds.
 
-    python benchmarks/scheduling_worker_throughput.py [--jobs 1000] [--rounds 3] [--db postgres|sqlite]
+    python benchmarks/scheduling_worker_throughput.py [--jobs 1000] [--rounds 5] [--db postgres|sqlite]
 
 Needs Redis (broker db 4 by default, FORGE_BENCH_BROKER_URL) and, for --db postgres,
 PostgreSQL on 127.0.0.1.
@@ -80,49 +81,64 @@ def worker_command(mode: str, queue: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "forge_suite.celery", "worker", *common]
 
 
-def one_round(mode: str, db_url: str, count: int) -> float:
+def one_round(db_url: str, count: int) -> dict[str, float]:
     import redis
 
     client = redis.Redis.from_url(COUNTER)
-    queue = f"bench-{mode}-{uuid.uuid4().hex[:8]}"
-    key = f"forge-bench:{queue}"
-    publish(mode, db_url, queue, key, count)
-    worker = subprocess.Popen(
-        worker_command(mode, queue),
-        cwd=ROOT,
-        env=env_for(mode, db_url),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    runs = {}
+    for mode in ("plain", "forge"):
+        queue = f"bench-{mode}-{uuid.uuid4().hex[:8]}"
+        key = f"forge-bench:{queue}"
+        publish(mode, db_url, queue, key, count)
+        runs[mode] = {"queue": queue, "key": key}
+    workers = {
+        mode: subprocess.Popen(
+            worker_command(mode, run["queue"]),
+            cwd=ROOT,
+            env=env_for(mode, db_url),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for mode, run in runs.items()
+    }
+    rates: dict[str, float] = {}
+    started: dict[str, tuple[float, int]] = {}
     try:
         deadline = time.monotonic() + 300
-        while not client.exists(key):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError(f"{mode} worker processed nothing")
-            time.sleep(0.002)
-        start, first = time.perf_counter(), int(client.get(key) or 0)
-        done = first
-        while done < count:
+        while len(rates) < len(runs):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{mode} worker stalled at {done}/{count}")
-            time.sleep(0.005)
-            done = int(client.get(key) or 0)
-        elapsed = time.perf_counter() - start
+                raise RuntimeError(f"workers stalled: {started} {rates}")
+            now = time.perf_counter()
+            for mode, run in runs.items():
+                if mode in rates:
+                    continue
+                done = int(client.get(run["key"]) or 0)
+                if mode not in started and done:
+                    started[mode] = (now, done)
+                elif done >= count and mode in started:
+                    since, first = started[mode]
+                    rates[mode] = (count - first) / (now - since)
+                if workers[mode].poll() is not None:
+                    raise RuntimeError(f"{mode} worker exited")
+            time.sleep(0.003)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-        client.delete(key)
-    return (count - first) / elapsed
+        for worker in workers.values():
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers.values():
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+        for run in runs.values():
+            client.delete(run["key"])
+    return rates
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
     args = parser.parse_args()
 
@@ -135,17 +151,23 @@ def main() -> None:
     )
     rates: dict[str, list[float]] = {"plain": [], "forge": []}
     for number in range(args.rounds):
-        for mode in ("plain", "forge"):
-            rate = one_round(mode, db_url, args.jobs)
+        result = one_round(db_url, args.jobs)
+        for mode, rate in result.items():
             rates[mode].append(rate)
-            print(f"round {number + 1} {mode:>5}: {rate:8.1f} jobs/s", flush=True)
+        print(
+            f"round {number + 1}: plain {result['plain']:8.1f} jobs/s, "
+            f"forge {result['forge']:8.1f} jobs/s, ratio {result['forge'] / result['plain']:.3f}",
+            flush=True,
+        )
     plain = statistics.median(rates["plain"])
     forge = statistics.median(rates["forge"])
     print()
     print(f"database: {args.db}, jobs per round: {args.jobs}, rounds: {args.rounds}")
     print(f"plain Celery worker          : {plain:8.1f} jobs/s (median)")
     print(f"manage.py worker + history   : {forge:8.1f} jobs/s (median)")
-    print(f"ratio forge/plain            : {forge / plain:.3f}  (overhead {1 - forge / plain:+.1%})")
+    print(
+        f"ratio forge/plain            : {forge / plain:.3f}  (overhead {1 - forge / plain:+.1%})"
+    )
 
 
 if __name__ == "__main__":

@@ -147,6 +147,16 @@ def _immediate(task: Any) -> bool:
     return bool(getattr(task.request, "is_eager", False)) or not app_settings.HISTORY_FLUSH_INTERVAL
 
 
+_metrics_module: list[Any] = []
+
+
+def _metrics() -> Any:
+    # INSTALLED_APPS does not change in a running process: look the module up once.
+    if not _metrics_module:
+        _metrics_module.append(suite_metrics())
+    return _metrics_module[0]
+
+
 def _excluded(name: str) -> bool:
     for pattern in app_settings.HISTORY_EXCLUDE:
         if pattern.endswith("*") and name.startswith(pattern[:-1]):
@@ -353,7 +363,7 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
     runtime = time.monotonic() - started
     # No state: the exception propagated out of an eager task (task_eager_propagates).
     final_state = str(state or "FAILURE")
-    metrics = suite_metrics()
+    metrics = _metrics()
     if metrics is not None:
         metrics.record_job(queue, task.name, final_state.lower(), runtime)
     if run_key is None:
