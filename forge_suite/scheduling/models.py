@@ -13,6 +13,8 @@ class JobState(models.TextChoices):
     RETRY = "RETRY", _("retry")
     LOST = "LOST", _("lost (worker died)")
     REVOKED = "REVOKED", _("revoked")
+    REJECTED = "REJECTED", _("rejected")
+    IGNORED = "IGNORED", _("ignored")
 
 
 class JobRun(models.Model):

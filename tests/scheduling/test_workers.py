@@ -222,3 +222,17 @@ def test_manage_py_worker_processes_jobs_from_rabbitmq(
     result = jobs.record.on_queue(queue_name).dispatch(key, "via-rabbitmq")
     wait_for(lambda: redis_client.lrange(key, 0, -1) == [b"via-rabbitmq"], 30, "the job")
     wait_for(lambda: JobRun.objects.filter(task_id=result.id, state=JobState.SUCCESS).exists(), 20)
+
+
+@pytest.mark.redis
+def test_manage_py_worker_beat_syncs_the_schedule_and_embeds_beat(
+    start_worker: Callable[..., Any], queue_name: str
+) -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    worker = start_worker(REDIS_BROKER, queue_name, args=("--beat",))
+    output = worker.output()
+    assert "schedule synced: 1 created" in output  # tests.overlap from SCHEDULE_MODULES
+    assert "beat: embedded (django-celery-beat database scheduler)" in output
+    assert PeriodicTask.objects.filter(name="forge:tests.overlap").exists()
+    wait_for(lambda: "beat: Starting..." in worker.output(), 30, "embedded beat to start")
