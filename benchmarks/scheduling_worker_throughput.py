@@ -6,7 +6,8 @@ on two queues first, then both workers start at the same time, so whatever else 
 machine loads both alike; each rate is measured from its first to its last completed job
 (start-up excluded). The figure is the median over the rounds.
 
-    python benchmarks/scheduling_worker_throughput.py [--jobs 1000] [--rounds 5] [--db postgres|sqlite]
+    python benchmarks/scheduling_worker_throughput.py [--jobs 1000] [--rounds 5]
+        [--db postgres|sqlite]
 
 Needs Redis (broker db 4 by default, FORGE_BENCH_BROKER_URL) and, for --db postgres,
 PostgreSQL on 127.0.0.1.
