@@ -69,13 +69,10 @@ class ForgeTask(Task):
 
     def apply_async(self, args: Any = None, kwargs: Any = None, *rest: Any, **options: Any) -> Any:
         # The declared queue is applied here (Celery deprecates the ``queue`` task attribute);
-        # an explicit queue, a route or a retry's original queue wins.
-        if self.forge_queue and not options.get("queue") and not self._routed():
+        # an explicit queue (on_queue(), a retry keeping its original queue) wins.
+        if self.forge_queue and not options.get("queue"):
             options["queue"] = self.forge_queue
         return super().apply_async(args, kwargs, *rest, **options)
-
-    def _routed(self) -> bool:
-        return bool(self.app.conf.task_routes)
 
     @cached_property
     def _forge_middleware(self) -> list[JobMiddleware]:

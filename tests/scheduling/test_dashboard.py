@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forge_suite.scheduling import job
-from forge_suite.scheduling.dashboard import job_stats, percentile
+from forge_suite.scheduling.dashboard import job_stats, percentile, queue_depths
 from forge_suite.scheduling.models import FailedJob, JobRun, JobState
 
 
@@ -118,3 +118,35 @@ def test_failed_job_admin_retry_action(admin_client_logged: Client) -> None:
     assert JobRun.objects.filter(retry_of=failed, state=JobState.SUCCESS).exists()
     changelist = admin_client_logged.get(reverse("admin:forge_scheduling_jobrun_changelist"))
     assert "Jobs dashboard" in changelist.content.decode()
+
+
+@pytest.mark.redis
+def test_queue_depth_is_read_from_a_redis_broker(broker: Any, queue_name: str) -> None:
+    from tests.scheduling.conftest import REDIS_BROKER
+
+    broker(REDIS_BROKER)
+    for n in range(3):
+        repairable.on_queue(queue_name).dispatch(n)
+    depths = queue_depths([queue_name, f"{queue_name}-empty"])
+    assert depths == {queue_name: 3, f"{queue_name}-empty": 0}
+    _purge(queue_name)
+
+
+@pytest.mark.rabbitmq
+def test_queue_depth_is_read_from_rabbitmq(broker: Any, queue_name: str, amqp_url: str) -> None:
+    broker(amqp_url)
+    for n in range(2):
+        repairable.on_queue(queue_name).dispatch(n)
+    assert queue_depths([queue_name]) == {queue_name: 2}
+    _purge(queue_name, delete=True)
+
+
+def _purge(queue: str, *, delete: bool = False) -> None:
+    from forge_suite.celery import app as celery_app
+
+    with celery_app.connection_for_write() as conn:
+        channel = conn.channel()
+        channel.queue_purge(queue)
+        if delete:
+            channel.queue_delete(queue)
+        channel.close()
