@@ -22,7 +22,8 @@ INSTALLED_APPS = [
     "forge_suite.core",
 ]
 if MODE == "forge":
-    INSTALLED_APPS += ["forge_suite.scheduling", "forge_suite.observability"]
+    # History only: the observability app's Prometheus metrics are a separate cost.
+    INSTALLED_APPS += ["forge_suite.scheduling"]
 
 # Persistent connections, as in production (Celery closes them per task otherwise).
 DATABASES = {

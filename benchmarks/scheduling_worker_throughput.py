@@ -82,7 +82,23 @@ def worker_command(mode: str, queue: str) -> list[str]:
     return [sys.executable, "-m", "celery", "-A", "forge_suite.celery", "worker", *common]
 
 
-def one_round(db_url: str, count: int) -> dict[str, float]:
+def group_cpu_seconds(pgid: int) -> float:
+    """User+system CPU seconds of every live process in process group ``pgid`` (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state ppid pgrp ...
+            total += int(fields[11]) + int(fields[12])  # utime stime
+    return total / ticks
+
+
+def one_round(db_url: str, count: int) -> tuple[dict[str, float], dict[str, float]]:
     import redis
 
     client = redis.Redis.from_url(COUNTER)
@@ -104,6 +120,7 @@ def one_round(db_url: str, count: int) -> dict[str, float]:
         for mode, run in runs.items()
     }
     rates: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     started: dict[str, tuple[float, int]] = {}
     try:
         deadline = time.monotonic() + 300
@@ -117,9 +134,13 @@ def one_round(db_url: str, count: int) -> dict[str, float]:
                 done = int(client.get(run["key"]) or 0)
                 if mode not in started and done:
                     started[mode] = (now, done)
+                    cpu[mode] = -group_cpu_seconds(workers[mode].pid)
                 elif done >= count and mode in started:
                     since, first = started[mode]
                     rates[mode] = (count - first) / (now - since)
+                    # CPU milliseconds per job: insensitive to what else loads the machine.
+                    cpu[mode] = (cpu[mode] + group_cpu_seconds(workers[mode].pid)) * 1000
+                    cpu[mode] /= count - first
                 if workers[mode].poll() is not None:
                     raise RuntimeError(f"{mode} worker exited")
             time.sleep(0.003)
@@ -133,7 +154,7 @@ def one_round(db_url: str, count: int) -> dict[str, float]:
                 os.killpg(worker.pid, signal.SIGKILL)
         for run in runs.values():
             client.delete(run["key"])
-    return rates
+    return rates, cpu
 
 
 def main() -> None:
@@ -151,13 +172,16 @@ def main() -> None:
         check=True,
     )
     rates: dict[str, list[float]] = {"plain": [], "forge": []}
+    cpus: dict[str, list[float]] = {"plain": [], "forge": []}
     for number in range(args.rounds):
-        result = one_round(db_url, args.jobs)
+        result, cpu = one_round(db_url, args.jobs)
         for mode, rate in result.items():
             rates[mode].append(rate)
+            cpus[mode].append(cpu[mode])
         print(
             f"round {number + 1}: plain {result['plain']:8.1f} jobs/s, "
-            f"forge {result['forge']:8.1f} jobs/s, ratio {result['forge'] / result['plain']:.3f}",
+            f"forge {result['forge']:8.1f} jobs/s, ratio {result['forge'] / result['plain']:.3f}"
+            f"  | CPU ms/job plain {cpu['plain']:.3f}, forge {cpu['forge']:.3f}",
             flush=True,
         )
     plain = statistics.median(rates["plain"])

@@ -33,7 +33,7 @@ RETRY_OF_HEADER = "forge_retry_of"
 
 # Per-process bookkeeping between prerun and postrun, keyed by task id:
 # ((task id, attempt) of the JobRun or None when not recorded, monotonic start, queue).
-_running: dict[str, tuple[tuple[str, int] | None, float, str]] = {}
+_running: dict[str, tuple[tuple[str, int] | None, float, str, bool]] = {}
 _errors: dict[str, tuple[str, str]] = {}
 _lock = threading.Lock()
 
@@ -147,6 +147,9 @@ def _immediate(task: Any) -> bool:
     return bool(getattr(task.request, "is_eager", False)) or not app_settings.HISTORY_FLUSH_INTERVAL
 
 
+_KNOWN_STATES = frozenset(
+    {"STARTED", "SUCCESS", "FAILURE", "RETRY", "LOST", "REVOKED", "REJECTED", "IGNORED"}
+)
 _metrics_module: list[Any] = []
 
 
@@ -206,14 +209,14 @@ def _on_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
 def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **_: Any) -> None:
     if not app_settings.HISTORY or _excluded(task.name):
         with _lock:
-            _running[task_id] = (None, time.monotonic(), _queue_of(task))
+            _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
         return
     try:
         _start_run(task_id, task, args, kwargs)
     except Exception:
         logger.exception("could not record the start of %s[%s]", task.name, task_id)
         with _lock:
-            _running[task_id] = (None, time.monotonic(), _queue_of(task))
+            _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
 
 
 def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
@@ -263,9 +266,10 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
         "retry_of_id": int(retry_of) if retry_of else None,
     }
     key = (task_id, attempt)
-    writer.start(key, fields, immediate=_immediate(task))
+    immediate = _immediate(task)
+    writer.start(key, fields, immediate=immediate)
     with _lock:
-        _running[task_id] = (key, time.monotonic(), queue)
+        _running[task_id] = (key, time.monotonic(), queue, immediate)
 
 
 @celery_signals.task_retry.connect(dispatch_uid="forge_scheduling.retry")
@@ -359,7 +363,7 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
         error = _errors.pop(task_id, None)
     if running is None:
         return
-    run_key, started, queue = running
+    run_key, started, queue, immediate = running
     runtime = time.monotonic() - started
     # No state: the exception propagated out of an eager task (task_eager_propagates).
     final_state = str(state or "FAILURE")
@@ -370,9 +374,8 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
         return
     from forge_suite.scheduling.models import JobState
 
-    known = {choice.value for choice in JobState}
     values: dict[str, Any] = {
-        "state": final_state if final_state in known else JobState.FAILURE,
+        "state": final_state if final_state in _KNOWN_STATES else JobState.FAILURE,
         "finished_at": timezone.now(),
         "runtime": runtime,
     }
@@ -380,4 +383,4 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
         values["exception"], values["traceback"] = error
     # Failures are rare and go with a FailedJob row: their history is written at once.
     failed = values["state"] == JobState.FAILURE
-    writer.end(run_key, values, immediate=failed or _immediate(task))
+    writer.end(run_key, values, immediate=failed or immediate)

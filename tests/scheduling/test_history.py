@@ -61,3 +61,9 @@ def test_immediate_mode_writes_at_once() -> None:
     assert JobRun.objects.filter(task_id="now").exists()
     writer.end(("now", 1), {"state": JobState.FAILURE}, immediate=True)
     assert JobRun.objects.get(task_id="now").state == JobState.FAILURE
+
+
+def test_known_states_match_the_model_choices() -> None:
+    from forge_suite.scheduling.history import _KNOWN_STATES
+
+    assert {choice.value for choice in JobState} == _KNOWN_STATES
