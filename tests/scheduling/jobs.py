@@ -15,9 +15,12 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.TEST_REDIS_URL)
 
 
-@job(max_retries=2, backoff=1, backoff_max=2)
+@job(max_retries=2, backoff=1, backoff_max=4, jitter=False)
 def flaky(key: str) -> str:
-    """Fails while ``<key>:broken`` exists; counts its attempts in ``<key>:attempts``."""
+    """Fails while ``<key>:broken`` exists; counts its attempts in ``<key>:attempts``.
+
+    Without jitter the backoff is exact (1 s, then 2 s), so the test can measure it.
+    """
     client = _redis()
     client.incr(f"{key}:attempts")
     if client.exists(f"{key}:broken"):
