@@ -36,5 +36,12 @@ CELERY_BROKER_URL = os.environ["FORGE_BENCH_BROKER_URL"]
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_IMPORTS = ["benchmarks.scheduling_tasks"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-FORGE: dict[str, object] = {"SCHEDULING": {"QUEUES": [], "AUTODISCOVER": False}}
+FORGE: dict[str, object] = {
+    "SCHEDULING": {
+        "QUEUES": [],
+        "AUTODISCOVER": False,
+        # FORGE_BENCH_HISTORY=0 isolates the cost of the @job layer from the history's.
+        "HISTORY": os.environ.get("FORGE_BENCH_HISTORY", "1") != "0",
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
