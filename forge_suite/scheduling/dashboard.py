@@ -138,12 +138,16 @@ def schedules(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     result = []
     for event in schedule:
         entry = entries.get(entry_name(event))
+        next_run = event.next_run(now)
+        if event.interval is not None and entry is not None and entry.last_run_at:
+            # An interval counts from beat's last run, not from now.
+            next_run = max(entry.last_run_at + event.interval, now or timezone.now())
         result.append(
             {
                 "name": event.name,
                 "timing": event.timing(),
                 "timezone": event.tz.key,
-                "next_run": event.next_run(now),
+                "next_run": next_run,
                 "last_run": entry.last_run_at if entry else None,
                 "synced": entry is not None,
                 "enabled": entry.enabled if entry else False,
