@@ -150,3 +150,26 @@ def _purge(queue: str, *, delete: bool = False) -> None:
         if delete:
             channel.queue_delete(queue)
         channel.close()
+
+
+@pytest.mark.django_db
+def test_schedules_show_beats_last_run_and_the_next_run() -> None:
+    from django_celery_beat.models import PeriodicTask
+
+    from forge_suite.scheduling.dashboard import schedules
+    from forge_suite.scheduling.sync import sync_schedule
+
+    sync_schedule()
+    now = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+    last = now - dt.timedelta(minutes=2)
+    PeriodicTask.objects.filter(name="forge:housekeeping.heartbeat").update(last_run_at=last)
+    rows = {row["name"]: row for row in schedules(now)}
+    heartbeat = rows["housekeeping.heartbeat"]
+    assert heartbeat["synced"] is True
+    assert heartbeat["last_run"] == last
+    assert heartbeat["next_run"] == last + dt.timedelta(minutes=5)
+    digest = rows["housekeeping.digest"]
+    assert digest["timezone"] == "Europe/Paris"
+    assert digest["next_run"] == dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC) - dt.timedelta(
+        hours=1
+    )
