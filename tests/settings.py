@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "example_project.blog",
     "example_project.chat",
     "example_project.shop",
+    "django_celery_beat",
+    "example_project.housekeeping",
 ]
 
 MIDDLEWARE = [

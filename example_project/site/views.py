@@ -13,6 +13,11 @@ DEMOS: list[tuple[str, str, str]] = [
         "/admin/blog/post/",
         "Users, posts, comments, chat rooms and shop orders made by manage.py db_seed.",
     ),
+    (
+        "Jobs dashboard",
+        "/admin/forge_scheduling/jobrun/dashboard/",
+        "Throughput, runtimes, failed jobs with retry and the schedules (housekeeping demo).",
+    ),
 ]
 
 

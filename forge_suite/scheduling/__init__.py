@@ -1,1 +1,46 @@
-"""Background jobs, schedules, history and failed jobs."""
+"""Background jobs, schedules, history and failed jobs.
+
+Public API::
+
+    from forge_suite.scheduling import job, Schedule, run_event, retry_failed
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "Event",
+    "Job",
+    "Schedule",
+    "flush_failed",
+    "forget_failed",
+    "job",
+    "load_schedule",
+    "retry_failed",
+    "run_event",
+    "sync_schedule",
+]
+
+_EXPORTS = {
+    "Job": "forge_suite.scheduling.jobs",
+    "job": "forge_suite.scheduling.jobs",
+    "Event": "forge_suite.scheduling.scheduler",
+    "Schedule": "forge_suite.scheduling.scheduler",
+    "load_schedule": "forge_suite.scheduling.scheduler",
+    "run_event": "forge_suite.scheduling.scheduler",
+    "sync_schedule": "forge_suite.scheduling.sync",
+    "retry_failed": "forge_suite.scheduling.failed",
+    "forget_failed": "forge_suite.scheduling.failed",
+    "flush_failed": "forge_suite.scheduling.failed",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy so importing the package (INSTALLED_APPS) does not import models before apps load.
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'forge_suite.scheduling' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

@@ -10,5 +10,15 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
-        from forge_suite.scheduling import conf  # noqa: F401  registers FORGE["SCHEDULING"]
+        import importlib
+
+        # Registers the FORGE checks, this app's checks and settings, the Celery signal
+        # handlers that write the job history, and the app's Celery tasks.
+        for module in (
+            "forge_suite.core.checks",
+            "forge_suite.scheduling.checks",
+            "forge_suite.scheduling.conf",
+            "forge_suite.scheduling.history",
+            "forge_suite.scheduling.tasks",
+        ):
+            importlib.import_module(module)

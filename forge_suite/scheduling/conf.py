@@ -2,8 +2,101 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from forge_suite.core.conf import AppSettings, Option
 
-DEFAULTS: dict[str, Option] = {}
+
+def _positive(value: Any) -> str | None:
+    if value <= 0:
+        return "must be greater than zero"
+    return None
+
+
+def _non_negative(value: Any) -> str | None:
+    if value < 0:
+        return "must be zero or more"
+    return None
+
+
+def _names(value: Any) -> str | None:
+    if not all(isinstance(v, str) and v for v in value):
+        return "every item must be a non-empty string"
+    return None
+
+
+DEFAULTS: dict[str, Option] = {
+    "HISTORY": Option(
+        True, bool, "Record a JobRun row for every execution of every Celery task (two writes)."
+    ),
+    "HISTORY_FLUSH_INTERVAL": Option(
+        0.5,
+        (int, float),
+        "Seconds between batched history writes in a worker; 0 writes every start and end "
+        "immediately (two writes per run).",
+        validator=_non_negative,
+    ),
+    "HISTORY_RETENTION_DAYS": Option(
+        14, int, "JobRun rows older than this are deleted by the cleanup task.", validator=_positive
+    ),
+    "FAILED_RETENTION_DAYS": Option(
+        30,
+        int,
+        "FailedJob rows older than this are deleted by the cleanup task (0 keeps them forever).",
+        validator=_non_negative,
+    ),
+    "ARGS_SUMMARY_LENGTH": Option(
+        200,
+        int,
+        "Characters of repr(args, kwargs) kept in JobRun.args_summary.",
+        validator=_positive,
+    ),
+    "HISTORY_EXCLUDE": Option(
+        [],
+        (list, tuple),
+        "Task names (or prefixes ending in '*') whose runs are not recorded.",
+        validator=_names,
+    ),
+    "QUEUES": Option(
+        ["high", "default", "low"],
+        (list, tuple),
+        "Queues `manage.py worker` consumes by default (besides every queue a job declares).",
+        validator=_names,
+    ),
+    "DEFAULT_QUEUE": Option("default", str, "Queue of a job that names none."),
+    "MAX_RETRIES": Option(
+        3, int, "Retries of a job before it lands in FailedJob.", validator=_non_negative
+    ),
+    "RETRY_BACKOFF": Option(
+        2, int, "Base of the exponential backoff in seconds (2, 4, 8, ...).", validator=_positive
+    ),
+    "RETRY_BACKOFF_MAX": Option(
+        600, int, "Largest delay between two retries in seconds.", validator=_positive
+    ),
+    "RETRY_JITTER": Option(True, bool, "Randomise each retry delay (full jitter)."),
+    "MIDDLEWARE": Option(
+        ["forge_suite.scheduling.middleware.LoggingMiddleware"],
+        (list, tuple),
+        "Job middleware classes (dotted paths) with before/after/failure hooks.",
+        validator=_names,
+    ),
+    "SCHEDULE_MODULES": Option(
+        [],
+        (list, tuple),
+        "Extra modules defining ``schedule(schedule)`` besides each installed app's schedule.py.",
+        validator=_names,
+    ),
+    "AUTODISCOVER": Option(True, bool, "Load ``schedule.py`` of every installed app."),
+    "LOCK_PREFIX": Option("forge:scheduling:", str, "Prefix of the Redis keys used for locks."),
+    "DEFAULT_LOCK_EXPIRES": Option(
+        3600,
+        int,
+        "Seconds a without_overlapping()/on_one_server() lock lives if its holder dies.",
+        validator=_positive,
+    ),
+    "DASHBOARD_WINDOW_MINUTES": Option(
+        60, int, "Default time window of the admin dashboard.", validator=_positive
+    ),
+}
 
 app_settings = AppSettings("SCHEDULING", DEFAULTS)

@@ -1,0 +1,1 @@
+"""Demo of forge_suite.scheduling: housekeeping jobs and their schedule."""

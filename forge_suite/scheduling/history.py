@@ -1,0 +1,386 @@
+"""JobRun history and FailedJob capture, written from Celery's task signals.
+
+The publisher only stamps a header (no database access). In a worker, starts and ends of runs
+are buffered and written by a background thread every ``HISTORY_FLUSH_INTERVAL`` seconds in one
+transaction (a run that starts and ends between two flushes costs one row in a bulk INSERT;
+a longer one is inserted as STARTED, so a run killed mid-way stays in the history, and updated
+when it ends). The buffer is flushed when a worker process shuts down; a process killed with
+SIGKILL loses at most the last interval of history (never the jobs themselves). Eager runs and
+``HISTORY_FLUSH_INTERVAL = 0`` write immediately. Writes never break a task: errors are logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+import time
+from typing import Any
+
+from celery import signals as celery_signals
+from django.db import transaction
+from django.utils import timezone
+
+from forge_suite.core.metrics import suite_metrics
+from forge_suite.scheduling.conf import app_settings
+
+logger = logging.getLogger("forge_suite.scheduling.history")
+
+ENQUEUED_HEADER = "forge_enqueued_at"
+RETRY_OF_HEADER = "forge_retry_of"
+
+# Per-process bookkeeping between prerun and postrun, keyed by task id:
+# ((task id, attempt) of the JobRun or None when not recorded, monotonic start, queue).
+_running: dict[str, tuple[tuple[str, int] | None, float, str, bool]] = {}
+_errors: dict[str, tuple[str, str]] = {}
+_lock = threading.Lock()
+
+
+class HistoryWriter:
+    """Buffers JobRun starts and ends of this process and writes them in batches."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._starts: dict[tuple[str, int], dict[str, Any]] = {}
+        self._ends: dict[tuple[str, int], dict[str, Any]] = {}
+        self._thread: threading.Thread | None = None
+        self._pid: int | None = None
+        self._wake = threading.Event()
+
+    def start(self, key: tuple[str, int], fields: dict[str, Any], *, immediate: bool) -> None:
+        if immediate:
+            self.flush()
+            self._write({key: fields}, {})
+            return
+        with self._lock:
+            self._starts[key] = fields
+        self._ensure_thread()
+
+    def end(self, key: tuple[str, int], values: dict[str, Any], *, immediate: bool) -> None:
+        if immediate:
+            self.flush()
+            self._write({}, {key: values})
+            return
+        with self._lock:
+            pending = self._starts.get(key)
+            if pending is not None:
+                pending.update(values)  # never written yet: one INSERT with the final state
+            else:
+                self._ends[key] = values
+        self._ensure_thread()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._starts) + len(self._ends)
+
+    def flush(self) -> None:
+        """Write everything buffered so far (one transaction)."""
+        with self._flush_lock:
+            with self._lock:
+                starts, self._starts = self._starts, {}
+                ends, self._ends = self._ends, {}
+            if starts or ends:
+                self._write(starts, ends)
+
+    def _write(
+        self,
+        starts: dict[tuple[str, int], dict[str, Any]],
+        ends: dict[tuple[str, int], dict[str, Any]],
+    ) -> None:
+        from forge_suite.scheduling.models import JobRun
+
+        try:
+            with transaction.atomic():
+                if starts:
+                    JobRun.objects.bulk_create([JobRun(**fields) for fields in starts.values()])
+                for (task_id, attempt), values in ends.items():
+                    JobRun.objects.filter(task_id=task_id, attempt=attempt).update(**values)
+        except Exception:
+            logger.exception("could not write %s job history row(s)", len(starts) + len(ends))
+
+    def _ensure_thread(self) -> None:
+        pid = os.getpid()
+        if self._thread is not None and self._pid == pid and self._thread.is_alive():
+            return
+        with self._lock:
+            if self._thread is not None and self._pid == pid and self._thread.is_alive():
+                return
+            self._pid = pid
+            self._thread = threading.Thread(target=self._run, name="forge-job-history", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        while True:
+            self._wake.wait(float(app_settings.HISTORY_FLUSH_INTERVAL) or 0.5)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:  # keep the thread alive whatever happens
+                logger.exception("job history flush failed")
+                connection.close()
+
+
+#: The process-wide writer.
+writer = HistoryWriter()
+
+
+def flush_history() -> None:
+    """Write buffered JobRun rows of this process now (tests, shutdown)."""
+    writer.flush()
+
+
+@celery_signals.worker_process_shutdown.connect(dispatch_uid="forge_scheduling.flush_child")
+@celery_signals.worker_shutdown.connect(dispatch_uid="forge_scheduling.flush_worker")
+def _flush_on_shutdown(**kwargs: Any) -> None:
+    try:
+        writer.flush()
+    except Exception:
+        logger.exception("could not flush job history at shutdown")
+
+
+def _immediate(task: Any) -> bool:
+    return bool(getattr(task.request, "is_eager", False)) or not app_settings.HISTORY_FLUSH_INTERVAL
+
+
+_KNOWN_STATES = frozenset(
+    {"STARTED", "SUCCESS", "FAILURE", "RETRY", "LOST", "REVOKED", "REJECTED", "IGNORED"}
+)
+_metrics_module: list[Any] = []
+
+
+def _metrics() -> Any:
+    # INSTALLED_APPS does not change in a running process: look the module up once.
+    if not _metrics_module:
+        _metrics_module.append(suite_metrics())
+    return _metrics_module[0]
+
+
+def _excluded(name: str) -> bool:
+    for pattern in app_settings.HISTORY_EXCLUDE:
+        if pattern.endswith("*") and name.startswith(pattern[:-1]):
+            return True
+        if name == pattern:
+            return True
+    return False
+
+
+def _header(request: Any, name: str) -> Any:
+    value = getattr(request, name, None)
+    if value is None:
+        headers = getattr(request, "headers", None) or {}
+        value = headers.get(name) if isinstance(headers, dict) else None
+    return value
+
+
+def _summary(args: Any, kwargs: Any) -> str:
+    limit = app_settings.ARGS_SUMMARY_LENGTH
+    parts = [repr(a) for a in (args or ())]
+    parts += [f"{k}={v!r}" for k, v in (kwargs or {}).items()]
+    text = ", ".join(parts)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _queue_of(task: Any) -> str:
+    info = getattr(task.request, "delivery_info", None) or {}
+    declared = getattr(task, "forge_queue", "") or getattr(task, "queue", None)
+    return str(info.get("routing_key") or declared or app_settings.DEFAULT_QUEUE)
+
+
+def _jsonable(value: Any, fallback: Any) -> Any:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return fallback
+    return value
+
+
+@celery_signals.before_task_publish.connect(dispatch_uid="forge_scheduling.publish")
+def _on_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    if headers is not None and ENQUEUED_HEADER not in headers:
+        headers[ENQUEUED_HEADER] = time.time()
+
+
+@celery_signals.task_prerun.connect(dispatch_uid="forge_scheduling.prerun")
+def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **_: Any) -> None:
+    if not app_settings.HISTORY or _excluded(task.name):
+        with _lock:
+            _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
+        return
+    try:
+        _start_run(task_id, task, args, kwargs)
+    except Exception:
+        logger.exception("could not record the start of %s[%s]", task.name, task_id)
+        with _lock:
+            _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
+
+
+def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
+    from forge_suite.scheduling.models import JobRun, JobState
+
+    request = task.request
+    now = timezone.now()
+    queue = _queue_of(task)
+    attempt = (request.retries or 0) + 1
+    info = getattr(request, "delivery_info", None) or {}
+    if info.get("redelivered"):
+        # The broker gave the message back (a worker died holding it): the earlier attempt
+        # that never finished is marked lost and this one counts after it.
+        previous = (
+            JobRun.objects.filter(task_id=task_id).order_by("-attempt").values("attempt").first()
+        )
+        if previous:
+            attempt = previous["attempt"] + 1
+        JobRun.objects.filter(task_id=task_id, state=JobState.STARTED).update(
+            state=JobState.LOST, finished_at=now
+        )
+    enqueued = _header(request, ENQUEUED_HEADER)
+    enqueued_at = (
+        dt.datetime.fromtimestamp(float(enqueued), tz=dt.UTC) if enqueued is not None else None
+    )
+    wait_from = enqueued_at
+    eta = getattr(request, "eta", None)
+    if eta:
+        eta_at = dt.datetime.fromisoformat(eta) if isinstance(eta, str) else eta
+        if eta_at.tzinfo is None:
+            eta_at = eta_at.replace(tzinfo=dt.UTC)
+        if wait_from is None or eta_at > wait_from:
+            wait_from = eta_at
+    retry_of = _header(request, RETRY_OF_HEADER)
+    fields = {
+        "task_name": task.name,
+        "task_id": task_id,
+        "queue": queue,
+        "args_summary": _summary(args, kwargs),
+        "state": JobState.STARTED,
+        "attempt": attempt,
+        "worker": str(request.hostname or ""),
+        "enqueued_at": enqueued_at,
+        "started_at": now,
+        "wait_time": max(0.0, (now - wait_from).total_seconds()) if wait_from else None,
+        "eager": bool(request.is_eager),
+        "retry_of_id": int(retry_of) if retry_of else None,
+    }
+    key = (task_id, attempt)
+    immediate = _immediate(task)
+    writer.start(key, fields, immediate=immediate)
+    with _lock:
+        _running[task_id] = (key, time.monotonic(), queue, immediate)
+
+
+@celery_signals.task_retry.connect(dispatch_uid="forge_scheduling.retry")
+def _on_retry(request: Any = None, reason: Any = None, einfo: Any = None, **_: Any) -> None:
+    if request is not None:
+        with _lock:
+            _errors[request.id] = (repr(reason), str(einfo.traceback) if einfo else "")
+
+
+@celery_signals.task_failure.connect(dispatch_uid="forge_scheduling.failure")
+def _on_failure(
+    sender: Any = None,
+    task_id: str = "",
+    exception: BaseException | None = None,
+    args: Any = None,
+    kwargs: Any = None,
+    einfo: Any = None,
+    **_: Any,
+) -> None:
+    text = f"{type(exception).__name__}: {exception}" if exception is not None else ""
+    tb = str(einfo.traceback) if einfo is not None else ""
+    with _lock:
+        _errors[task_id] = (text, tb)
+        run_key = (_running.get(task_id) or (None,))[0]
+    if sender is None or _excluded(sender.name):
+        return
+    try:
+        _store_failed(sender, task_id, args, kwargs, text, tb, run_key)
+    except Exception:
+        logger.exception("could not store failed job %s[%s]", sender.name, task_id)
+
+
+def _store_failed(
+    task: Any,
+    task_id: str,
+    args: Any,
+    kwargs: Any,
+    text: str,
+    tb: str,
+    run_key: tuple[str, int] | None,
+) -> None:
+    from forge_suite.scheduling.models import FailedJob, JobRun
+
+    run_pk = None
+    if run_key is not None:
+        writer.flush()  # failures are rare: make the run row exist to link it
+        run_pk = (
+            JobRun.objects.filter(task_id=run_key[0], attempt=run_key[1])
+            .values_list("pk", flat=True)
+            .first()
+        )
+    from forge_suite.scheduling.signals import job_failed
+
+    request = task.request
+    plain_args = list(args or ())
+    plain_kwargs = dict(kwargs or {})
+    failed = FailedJob.objects.create(
+        task_name=task.name,
+        task_id=task_id,
+        queue=_queue_of(task),
+        args=_jsonable(plain_args, [repr(a) for a in plain_args]),
+        kwargs=_jsonable(plain_kwargs, {k: repr(v) for k, v in plain_kwargs.items()}),
+        exception=text,
+        traceback=tb,
+        attempts=(request.retries or 0) + 1,
+        worker=str(request.hostname or ""),
+        last_run_id=run_pk,
+    )
+    transaction.on_commit(lambda: job_failed.send(sender=FailedJob, failed_job=failed))
+
+
+def record_eager_failure(task: Any, args: Any, kwargs: Any, exc: BaseException) -> None:
+    """Record a failure of a job run eagerly with propagation (no task_failure is sent)."""
+    import traceback as tb_module
+
+    task_id = str(task.request.id)
+    tb = "".join(tb_module.format_exception(exc))
+    _on_failure(sender=task, task_id=task_id, exception=exc, args=args, kwargs=kwargs, einfo=None)
+    with _lock:
+        if task_id in _errors:
+            _errors[task_id] = (_errors[task_id][0], tb)
+    from forge_suite.scheduling.models import FailedJob
+
+    FailedJob.objects.filter(task_id=task_id, traceback="").update(traceback=tb)
+
+
+@celery_signals.task_postrun.connect(dispatch_uid="forge_scheduling.postrun")
+def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
+    with _lock:
+        running = _running.pop(task_id, None)
+        error = _errors.pop(task_id, None)
+    if running is None:
+        return
+    run_key, started, queue, immediate = running
+    runtime = time.monotonic() - started
+    # No state: the exception propagated out of an eager task (task_eager_propagates).
+    final_state = str(state or "FAILURE")
+    metrics = _metrics()
+    if metrics is not None:
+        metrics.record_job(queue, task.name, final_state.lower(), runtime)
+    if run_key is None:
+        return
+    from forge_suite.scheduling.models import JobState
+
+    values: dict[str, Any] = {
+        "state": final_state if final_state in _KNOWN_STATES else JobState.FAILURE,
+        "finished_at": timezone.now(),
+        "runtime": runtime,
+    }
+    if error:
+        values["exception"], values["traceback"] = error
+    # Failures are rare and go with a FailedJob row: their history is written at once.
+    failed = values["state"] == JobState.FAILURE
+    writer.end(run_key, values, immediate=failed or immediate)

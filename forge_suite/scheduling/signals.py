@@ -1,0 +1,15 @@
+"""Signals sent by forge_suite.scheduling."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+#: A job exhausted its retries and was stored. Arguments: ``failed_job`` (FailedJob).
+job_failed = Signal()
+
+#: A failed job was dispatched again. Arguments: ``failed_job`` (FailedJob), ``task_id`` (str).
+job_retried = Signal()
+
+#: A scheduled event ran. Arguments: ``event`` (Event), ``status`` ("ran", "skipped", "failed"),
+#: ``reason`` (str).
+scheduled_event_finished = Signal()

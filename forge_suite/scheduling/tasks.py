@@ -1,0 +1,40 @@
+"""Celery tasks of the scheduling app: the event runner and the history cleanup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+
+from forge_suite.celery import app as celery_app
+from forge_suite.scheduling.conf import app_settings
+from forge_suite.scheduling.scheduler import RUNNER_TASK, run_event
+
+
+@celery_app.task(name=RUNNER_TASK, acks_late=True, reject_on_worker_lost=True)
+def run_scheduled_event(name: str) -> dict[str, Any]:
+    """Sent by beat for every event of the code schedule; applies conditions and locks."""
+    outcome = run_event(name)
+    return {"event": outcome.name, "status": outcome.status, "reason": outcome.reason}
+
+
+def prune_history(now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete JobRun rows past ``HISTORY_RETENTION_DAYS`` and FailedJob rows past
+    ``FAILED_RETENTION_DAYS`` (0 keeps failed jobs); return the counts."""
+    from forge_suite.scheduling.models import FailedJob, JobRun
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=app_settings.HISTORY_RETENTION_DAYS)
+    runs, _ = JobRun.objects.filter(started_at__lt=cutoff).delete()
+    failed = 0
+    if app_settings.FAILED_RETENTION_DAYS:
+        failed_cutoff = now - dt.timedelta(days=app_settings.FAILED_RETENTION_DAYS)
+        failed, _ = FailedJob.objects.filter(failed_at__lt=failed_cutoff).delete()
+    return {"job_runs": runs, "failed_jobs": failed}
+
+
+@celery_app.task(name="forge_scheduling.prune_history")
+def prune_history_task() -> dict[str, int]:
+    """Cleanup task: schedule it (e.g. daily) to apply the retention settings."""
+    return prune_history()

@@ -1,0 +1,86 @@
+"""The jobs dashboard in headless Chromium: log into the admin, read it, retry a failure."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from forge_suite.scheduling.models import FailedJob, JobRun, JobState
+from tests.scheduling.test_dashboard import seed
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ):
+        options.add_argument(flag)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    driver = webdriver.Chrome(
+        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
+        options=options,
+    )
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def test_admin_dashboard_shows_queues_tasks_failures_and_schedules(
+    live_server: Any, browser: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    get_user_model().objects.create_superuser("boss", "boss@example.com", "s3cret-pass")
+    failed = seed()
+
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("boss")
+    browser.find_element(By.NAME, "password").send_keys("s3cret-pass")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    browser.find_element(By.ID, "user-tools")  # logged in
+
+    browser.get(f"{live_server.url}/admin/forge_scheduling/jobrun/")
+    browser.find_element(By.CSS_SELECTOR, '.object-tools a[href$="/jobrun/dashboard/"]').click()
+    assert "Jobs dashboard" in browser.title
+
+    assert browser.find_element(By.ID, "total-runs").text == "10"
+    assert browser.find_element(By.ID, "total-failures").text == "2"
+    high = browser.find_element(By.CSS_SELECTOR, '#queues tr[data-queue="high"]')
+    assert high.find_element(By.CSS_SELECTOR, ".runs").text == "10"
+    assert high.find_element(By.CSS_SELECTOR, ".failures").text == "2"
+    assert high.find_element(By.CSS_SELECTOR, ".depth").text == "—"  # eager: no broker
+    assert browser.find_element(By.ID, "eager-note").is_displayed()
+    task = browser.find_element(By.CSS_SELECTOR, '#tasks tr[data-task="shop.tasks.send_invoice"]')
+    assert "0.500 / 1.000" in task.text  # runtime p50 / p95
+    digest = browser.find_element(
+        By.CSS_SELECTOR, '#schedules tr[data-schedule="housekeeping.digest"]'
+    )
+    assert "Europe/Paris" in digest.text
+    assert "CET" in digest.find_element(By.CSS_SELECTOR, ".next").text or "CEST" in digest.text
+
+    row = browser.find_element(By.CSS_SELECTOR, f'#failed tr[data-failed="{failed.pk}"]')
+    assert "repairable broke" in row.text
+    row.find_element(By.CSS_SELECTOR, "input.retry").click()
+    message = browser.find_element(By.CSS_SELECTOR, "ul.messagelist li.success").text
+    assert f"Failed job {failed.pk}" in message
+    row = browser.find_element(By.CSS_SELECTOR, f'#failed tr[data-failed="{failed.pk}"]')
+    assert row.find_element(By.CSS_SELECTOR, ".retried").text == "1"
+    assert JobRun.objects.filter(retry_of=failed, state=JobState.SUCCESS).exists()
+    assert FailedJob.objects.get(pk=failed.pk).retry_count == 1
