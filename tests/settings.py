@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "forge_suite.scheduling",
     "forge_suite.observability",
     "example_project.site",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [
