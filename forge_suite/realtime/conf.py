@@ -58,7 +58,7 @@ def _positive(value: Any) -> str | None:
 
 DEFAULTS: dict[str, Option] = {
     "APPS": Option(
-        [{"id": "forge", "key": "forge-key", "secret": "forge-secret"}],
+        [{"id": "1000", "key": "forge-key", "secret": "forge-secret"}],
         list,
         "Pusher apps: dicts with id, key, secret and optional limits. Change the secret "
         "in production.",

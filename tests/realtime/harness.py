@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 JS_DIR = Path(__file__).resolve().parent / "js"
 
-APP = {"id": "test-app", "key": "test-key", "secret": "test-secret"}
+APP = {"id": "4242", "key": "test-key", "secret": "test-secret"}
 
 
 def free_port() -> int:
