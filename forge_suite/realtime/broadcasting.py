@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.core.serializers.json import DjangoJSONEncoder
 
 from forge_suite.realtime.exceptions import InvalidEvent
 from forge_suite.realtime.hub import event_frame, publish
@@ -55,7 +56,7 @@ def _encode(data: Any) -> str:
     if isinstance(data, str):
         return data
     try:
-        return json.dumps(data, separators=(",", ":"), default=str)
+        return json.dumps(data, separators=(",", ":"), cls=DjangoJSONEncoder)
     except (TypeError, ValueError) as exc:
         raise InvalidEvent(f"Event data is not JSON serialisable: {exc}") from exc
 
