@@ -11,8 +11,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "example_project.settings")
 django_asgi_app = get_asgi_application()
 
 try:
-    from channels.routing import ProtocolTypeRouter  # Django must be set up first
+    from channels.routing import ProtocolTypeRouter, URLRouter  # Django must be set up first
 except ImportError:  # realtime extra not installed: plain Django ASGI
     application = django_asgi_app
 else:
-    application = ProtocolTypeRouter({"http": django_asgi_app})
+    from forge_suite.realtime.routing import websocket_urlpatterns
+
+    application = ProtocolTypeRouter(
+        {"http": django_asgi_app, "websocket": URLRouter(websocket_urlpatterns)}
+    )

@@ -33,6 +33,8 @@ SECRET_KEY = os.environ.get(
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
 INSTALLED_APPS = [
+    # First, so that runserver serves the ASGI application (HTTP and WebSockets).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "forge_suite.scheduling",
     "forge_suite.observability",
     "example_project.site",
+    "example_project.livechat",
 ]
 
 MIDDLEWARE = [
@@ -132,6 +135,16 @@ DEFAULT_FROM_EMAIL = "Forge Suite Example <noreply@example.com>"
 FORGE: dict[str, object] = {
     "REDIS_URL": REDIS_URL,
     "ENVIRONMENT": os.environ.get("FORGE_ENVIRONMENT") or None,
+    "REALTIME": {
+        "APPS": [
+            {
+                "id": os.environ.get("REALTIME_APP_ID", "1000"),
+                "key": os.environ.get("REALTIME_APP_KEY", "forge-key"),
+                "secret": os.environ.get("REALTIME_APP_SECRET", "forge-secret"),
+            }
+        ],
+        "CHANNEL_MODULES": ["example_project.livechat.channels"],
+    },
 }
 
 LANGUAGE_CODE = "en-us"

@@ -8,6 +8,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("example_project.site.urls")),
+    path("livechat/", include("example_project.livechat.urls")),
+    path("", include("forge_suite.realtime.urls")),
 ]
 
 if settings.DEBUG:

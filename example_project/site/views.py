@@ -6,6 +6,11 @@ from django.shortcuts import render
 #: Demo pages shown on the home page; each app's demo adds itself here.
 DEMOS: list[tuple[str, str, str]] = [
     ("Admin", "/admin/", "Every Forge Suite app in the Django admin."),
+    (
+        "Live chat",
+        "/livechat/",
+        "Realtime: laravel-echo + pusher-js with presence, typing whispers and a Celery broadcast.",
+    ),
 ]
 
 

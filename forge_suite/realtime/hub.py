@@ -226,6 +226,8 @@ class Hub:
         while True:
             await asyncio.sleep(interval)
             try:
+                # Layer groups expire (a day by default); stay a member for good.
+                await self.layer.group_add(app_settings.GROUP, self.layer_channel)
                 await self.heartbeat()
             except Exception:
                 logger.exception("forge_realtime: presence heartbeat failed")

@@ -25,3 +25,7 @@ if _redis:
     }
 
 FORGE = {"REALTIME": json.loads(os.environ.get("FORGE_RT_REALTIME", "{}"))}
+
+if os.environ.get("FORGE_RT_CELERY_BROKER"):
+    CELERY_BROKER_URL = os.environ["FORGE_RT_CELERY_BROKER"]
+    CELERY_TASK_ALWAYS_EAGER = False
