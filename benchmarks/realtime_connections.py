@@ -47,9 +47,11 @@ async def hold(kind: str, server: BenchServer, n: int) -> dict[str, Any]:
     before = server.rss_bytes()
     started = time.monotonic()
     if kind == "ours":
-        sockets = await open_many(n, lambda i: open_pusher(server.port, f"idle-{i % 100}"))
+        sockets = await open_many(
+            n, lambda i: open_pusher(server.port, f"idle-{i % 100}"), concurrency=100
+        )
     else:
-        sockets = await open_many(n, lambda i: open_baseline(server.port))
+        sockets = await open_many(n, lambda i: open_baseline(server.port), concurrency=100)
     opened = time.monotonic() - started
     await asyncio.sleep(2)
     after = server.rss_bytes()

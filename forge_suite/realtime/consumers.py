@@ -7,6 +7,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from forge_suite.realtime.exceptions import InvalidChannelName, ProtocolError, UnknownApp
@@ -35,6 +36,15 @@ class PusherConsumer(AsyncWebsocketConsumer):
     app: RealtimeApp
     hub: Hub
     socket_id: str = ""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels closes stale database connections before every handler, a thread hop per
+        # frame. This consumer never touches the database (subscriptions are checked by
+        # signature), so frames are handled on the event loop directly.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.subscriptions: set[str] = set()
