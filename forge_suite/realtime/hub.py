@@ -156,7 +156,11 @@ class Hub:
             for conn in list(self.channels.get((app_id, channel), ())):
                 if conn.socket_id == excluded:
                     continue
-                await conn.send_frame(frame)
+                try:
+                    await conn.send_frame(frame)
+                except Exception:  # a socket closing under us must not stop the others
+                    logger.debug("forge_realtime: send to %s failed", conn.socket_id, exc_info=True)
+                    continue
                 sent += 1
         if sent and self.metrics:
             for _ in range(sent):
@@ -184,12 +188,15 @@ class Hub:
         now = time.monotonic() if now is None else now
         pong_timeout = float(app_settings.PONG_TIMEOUT)
         for conn in list(self.connections.values()):
-            if conn.pinged_at is not None:
-                if now - conn.pinged_at > pong_timeout:
-                    await conn.fail(4201, "Pong reply not received in time", close=True)
-            elif now - conn.last_seen > conn.app.activity_timeout:
-                conn.pinged_at = now
-                await conn.send_frame('{"event":"pusher:ping","data":"{}"}')
+            try:
+                if conn.pinged_at is not None:
+                    if now - conn.pinged_at > pong_timeout and not conn.closing:
+                        await conn.fail(4201, "Pong reply not received in time", close=True)
+                elif now - conn.last_seen > conn.app.activity_timeout:
+                    conn.pinged_at = now
+                    await conn.send_frame('{"event":"pusher:ping","data":"{}"}')
+            except Exception:  # the socket is already gone; disconnect() cleans it up
+                logger.debug("forge_realtime: ping of %s failed", conn.socket_id, exc_info=True)
 
     async def _activity_loop(self) -> None:
         while True:

@@ -226,3 +226,25 @@ def test_event_classes_describe_name_channels_and_payload() -> None:
         "channel": "private-orders.3",
         "data": '{"order_id":3}',
     }
+
+
+async def test_a_failing_socket_does_not_stop_delivery_to_the_others() -> None:
+    from forge_suite.realtime.hub import Hub
+
+    class FakeConnection:
+        def __init__(self, socket_id: str, broken: bool = False) -> None:
+            self.socket_id = socket_id
+            self.broken = broken
+            self.frames: list[str] = []
+
+        async def send_frame(self, frame: str) -> None:
+            if self.broken:
+                raise RuntimeError("socket closed")
+            self.frames.append(frame)
+
+    hub = Hub()
+    first, broken, last = FakeConnection("1.1"), FakeConnection("2.2", True), FakeConnection("3.3")
+    hub.channels[("1000", "news")].update([first, broken, last])
+    sent = await hub.deliver({"app": "1000", "items": [["news", "frame"]], "except": None})
+    assert sent == 2
+    assert first.frames == last.frames == ["frame"]
