@@ -121,18 +121,35 @@ async def open_baseline(port: int) -> Any:
     from websockets.asyncio.client import connect
 
     return await connect(
-        f"ws://127.0.0.1:{port}/baseline/", ping_interval=None, max_queue=None, compression=None
+        f"ws://127.0.0.1:{port}/baseline/",
+        ping_interval=None,
+        max_queue=None,
+        compression=None,
+        open_timeout=60,
     )
 
 
 async def open_many(count: int, opener: Any, concurrency: int = 20) -> list[Any]:
+    """Open ``count`` connections; raises if any fails (see :func:`try_open_many`)."""
+    sockets, failures = await try_open_many(count, opener, concurrency)
+    if failures:
+        raise RuntimeError(f"{len(failures)} connections failed; first: {failures[0]!r}")
+    return sockets
+
+
+async def try_open_many(
+    count: int, opener: Any, concurrency: int = 20
+) -> tuple[list[Any], list[BaseException]]:
+    """Open ``count`` connections, ``concurrency`` handshakes at a time; (open, failures)."""
     semaphore = asyncio.Semaphore(concurrency)
 
     async def one(i: int) -> Any:
         async with semaphore:
             return await opener(i)
 
-    return list(await asyncio.gather(*(one(i) for i in range(count))))
+    results = await asyncio.gather(*(one(i) for i in range(count)), return_exceptions=True)
+    sockets = [r for r in results if not isinstance(r, BaseException)]
+    return sockets, [r for r in results if isinstance(r, BaseException)]
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -162,6 +162,16 @@ class PusherConsumer(AsyncWebsocketConsumer):
 
     async def _subscribe(self, data: dict[str, Any]) -> None:
         channel = data.get("channel")
+        if isinstance(channel, str) and channel.startswith("#server-to-user-"):
+            # pusher-js subscribes to its user channel after pusher:signin; the server already
+            # joined it on sign-in and refuses anyone else's.
+            if self.user_id is None or channel != f"#server-to-user-{self.user_id}":
+                await self._subscription_error(channel, "Sign in as this user first", 403)
+                return
+            await self.send_frame(
+                event_frame("pusher_internal:subscription_succeeded", channel, "{}")
+            )
+            return
         try:
             validate_channel_name(channel)
         except InvalidChannelName as exc:

@@ -66,8 +66,11 @@ def test_laravel_echo_presence_whisper_and_listen(start_server: Any, node: Any) 
     assert leaving["user"] == {"name": "Ben"}
 
 
+@pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_pusher_js_authorizes_with_bearer_token(start_server: Any, node: Any) -> None:
+def test_pusher_js_authorizes_with_bearer_token_and_signs_in(
+    redis_servers: Any, redis_layer_settings: Any, node: Any
+) -> None:
     from django.contrib.auth import get_user_model
     from oauth2_provider.models import AccessToken
 
@@ -85,14 +88,21 @@ def test_pusher_js_authorizes_with_bearer_token(start_server: Any, node: Any) ->
         scope="read",
         expires=timezone.now() + timedelta(hours=1),
     )
-    server = start_server(FORGE_RT_DB_NAME=str(connection.settings_dict["NAME"]))
+    server = redis_servers(FORGE_RT_DB_NAME=str(connection.settings_dict["NAME"]))
 
     def connect(client: str, token: str) -> None:
-        auth = {
-            "endpoint": f"{server.url}/broadcasting/auth",
-            "headers": {"Authorization": f"Bearer {token}"},
+        headers = {"Authorization": f"Bearer {token}"}
+        options = {
+            "channelAuthorization": {
+                "endpoint": f"{server.url}/broadcasting/auth",
+                "headers": headers,
+            },
+            "userAuthentication": {
+                "endpoint": f"{server.url}/broadcasting/user-auth",
+                "headers": headers,
+            },
         }
-        node.connect(client, server, options={"channelAuthorization": auth})
+        node.connect(client, server, options=options)
 
     connect("owner", "token-owner-7")
     connect("stranger", "token-stranger")
@@ -105,3 +115,18 @@ def test_pusher_js_authorizes_with_bearer_token(start_server: Any, node: Any) ->
     node.send(cmd="subscribe", id="stranger", channel="private-orders.7")
     error = node.event("stranger", "pusher:subscription_error", "private-orders.7")
     assert error["data"]["status"] == 403
+
+    # pusher:signin through /broadcasting/user-auth, then a broadcast to that user only.
+    node.send(cmd="signin", id="owner")
+    node.send(cmd="signin", id="stranger")
+    for client, user in (("owner", owner), ("stranger", stranger)):
+        signed = node.wait_for(lambda r, c=client: r["type"] == "signed_in" and r["id"] == c)
+        assert signed["user"] == {"id": str(user.pk), "user_info": {"name": user.username}}
+    from forge_suite.realtime import broadcast
+
+    broadcast("export.ready", {"file": "orders.csv"}).to_users([owner.pk])
+    got = node.wait_for(lambda r: r["type"] == "user_event" and r["event"] == "export.ready")
+    assert (got["id"], got["data"]) == ("owner", {"file": "orders.csv"})
+    node.settle(0.4)
+    assert not [r for r in node.reports if r.get("type") == "user_event" and r["id"] == "stranger"]
+    assert not [r for r in node.reports if r.get("type") == "error"], "no protocol errors"

@@ -74,9 +74,13 @@ function handle(cmd) {
       emit({ type: 'triggered', id, ok });
       break;
     }
-    case 'signin':
-      clients[id].signin();
+    case 'signin': {
+      const pusher = clients[id];
+      pusher.signin();
+      pusher.user.signinDonePromise.then(() =>
+        emit({ type: 'signed_in', id, user: pusher.user.user_data }));
       break;
+    }
     case 'disconnect':
       clients[id].disconnect();
       break;
