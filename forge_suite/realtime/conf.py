@@ -76,6 +76,13 @@ DEFAULTS: dict[str, Option] = {
         "Seconds to wait for pusher:pong after a server ping before closing with 4201.",
         validator=_positive,
     ),
+    "MAX_CONNECTIONS": Option(
+        None,
+        int,
+        "Connections one server process accepts over all apps before refusing with 4100 "
+        "(over capacity, clients back off and retry); None: no limit.",
+        nullable=True,
+    ),
     "CHANNEL_LAYER": Option(
         "default",
         str,

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, ProtocolError, UnknownApp
 from forge_suite.realtime.hub import Hub, event_frame, get_hub, publish, publish_member_removed
 from forge_suite.realtime.registry import RealtimeApp, channel_type, get_app, validate_channel_name
@@ -70,6 +71,10 @@ class PusherConsumer(AsyncWebsocketConsumer):
                 await self.fail(4007, f"Unsupported protocol version {protocol}", close=True)
                 return
         self.hub = await get_hub()
+        capacity = app_settings.MAX_CONNECTIONS
+        if capacity is not None and len(self.hub.connections) >= capacity:
+            await self.fail(4100, "Over capacity", close=True)
+            return
         limit = self.app.max_connections
         if limit is not None and self.hub.app_connections[self.app.id] >= limit:
             await self.fail(4004, "Application is over connection quota", close=True)

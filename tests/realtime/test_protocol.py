@@ -130,6 +130,17 @@ async def test_connection_quota_per_app() -> None:
     await first.comm.disconnect()
 
 
+async def test_process_capacity_refuses_with_4100(settings: Any) -> None:
+    settings.FORGE = {"REALTIME": {**settings.FORGE["REALTIME"], "MAX_CONNECTIONS": 1}}
+    first = Client()
+    assert (await first.open())["event"] == "pusher:connection_established"
+    second = Client()
+    error = await second.open()
+    assert error["data"] == {"code": 4100, "message": "Over capacity"}
+    assert await second.closed() == 4100
+    await first.comm.disconnect()
+
+
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
