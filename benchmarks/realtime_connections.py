@@ -6,7 +6,8 @@ Opens N WebSocket connections to one server process (uvicorn, or ``--server daph
 in-memory channel layer and keeps them idle:
 
 - forge_suite.realtime: Pusher protocol clients, each subscribed to one of 100 public channels
-  (the process registry holds them; no channel-layer state per socket);
+  (the process registry holds them; no channel-layer state per socket); like pusher-js they
+  answer the server's ``pusher:ping``, or the server closes them after the activity timeout;
 - baseline: the Channels tutorial consumer, each socket in a channel-layer group.
 
 Reports the server's resident memory growth per connection, the open rate, and checks that
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import sys
@@ -38,18 +40,49 @@ from benchmarks.realtime_common import (
 )
 
 
+class PingAnswerer:
+    """Answers the server's ``pusher:ping`` like pusher-js does, and notes pongs."""
+
+    def __init__(self) -> None:
+        self.pongs: dict[int, asyncio.Event] = {}
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def watch(self, ws: Any) -> None:
+        self.pongs[id(ws)] = asyncio.Event()
+        self.tasks.append(asyncio.create_task(self._read(ws)))
+
+    async def _read(self, ws: Any) -> None:
+        with contextlib.suppress(Exception):
+            async for message in ws:
+                event = json.loads(message).get("event")
+                if event == "pusher:ping":
+                    await ws.send('{"event":"pusher:pong","data":{}}')
+                elif event == "pusher:pong":
+                    self.pongs[id(ws)].set()
+
+    async def alive(self, ws: Any) -> bool:
+        self.pongs[id(ws)].clear()
+        await ws.send('{"event":"pusher:ping","data":{}}')
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.pongs[id(ws)].wait(), 10)
+            return True
+        return False
+
+
 async def hold(kind: str, server: BenchServer, n: int) -> dict[str, Any]:
-    if kind == "ours":
-        warm = await open_pusher(server.port, "warm-up")
-    else:
-        warm = await open_baseline(server.port)
+    answerer = PingAnswerer()
+
+    async def open_ours(i: int) -> Any:
+        ws = await open_pusher(server.port, f"idle-{i % 100}")
+        answerer.watch(ws)
+        return ws
+
+    warm = await (open_ours(0) if kind == "ours" else open_baseline(server.port))
     await asyncio.sleep(0.5)
     before = server.rss_bytes()
     started = time.monotonic()
     if kind == "ours":
-        sockets, failed = await try_open_many(
-            n, lambda i: open_pusher(server.port, f"idle-{i % 100}"), concurrency=50
-        )
+        sockets, failed = await try_open_many(n, open_ours, concurrency=50)
     else:
         sockets, failed = await try_open_many(
             n, lambda i: open_baseline(server.port), concurrency=50
@@ -62,14 +95,15 @@ async def hold(kind: str, server: BenchServer, n: int) -> dict[str, Any]:
     alive = 0
     for ws in sample:
         if kind == "ours":
-            await ws.send('{"event":"pusher:ping","data":{}}')
-            reply = json.loads(await asyncio.wait_for(ws.recv(), 5))
-            alive += reply["event"] == "pusher:pong"
+            alive += await answerer.alive(ws)
         else:
-            await asyncio.wait_for(await ws.ping(), 5)
-            alive += 1
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(await ws.ping(), 10)
+                alive += 1
     closed = sum(1 for ws in sockets if ws.state.name != "OPEN")
     await asyncio.gather(*(ws.close() for ws in [warm, *sockets]), return_exceptions=True)
+    for task in answerer.tasks:
+        task.cancel()
     return {
         "opened": len(sockets),
         "failed": len(failed),
@@ -113,8 +147,9 @@ def main() -> None:
     }
     for kind, r in results.items():
         print(
-            f"{labels[kind]:38} {r['opened_per_s']:8.0f} {r['rss_after'] / mib:8.1f} "
-            f"{r['per_conn'] / 1024:9.1f} {r['sample_alive']:>8} {r['closed']:7d}"
+            f"{labels[kind]:34} {r['opened']:6d} {r['failed']:6d} {r['opened_per_s']:7.0f} "
+            f"{r['rss_after'] / mib:8.1f} {r['per_conn'] / 1024:9.1f} {r['sample_alive']:>8} "
+            f"{r['closed']:7d}"
         )
     ours, base = results["ours"], results["baseline"]
     print(f"ratio baseline/ours memory per connection: {base['per_conn'] / ours['per_conn']:.2f}x")
