@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -18,6 +19,8 @@ from forge_suite.realtime.signing import verify_channel_auth, verify_user_auth
 from forge_suite.realtime.throttle import ClientEventLimiter
 
 __all__ = ["PusherConsumer"]
+
+logger = logging.getLogger("forge_suite.realtime")
 
 SUPPORTED_PROTOCOLS = range(5, 8)
 MAX_USER_INFO = 1024
@@ -88,9 +91,13 @@ class PusherConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not self.socket_id:
             return
-        for channel in list(self.subscriptions):
-            await self._leave(channel)
+        self.closing = True
         self.hub.remove_connection(self)
+        for channel in list(self.subscriptions):
+            try:
+                await self._leave(channel)
+            except Exception:  # e.g. Redis away: presence then expires by TTL
+                logger.exception("forge_realtime: leaving %s failed", channel)
 
     # -- sending -----------------------------------------------------------------------------
     async def send_frame(self, frame: str) -> None:
