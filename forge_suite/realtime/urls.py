@@ -24,4 +24,9 @@ urlpatterns = [
         views.terminate_user_view,
         name="terminate",
     ),
+    path(
+        "users/<str:user_id>/terminate_connections",
+        views.terminate_user_view,
+        name="terminate-by-key",
+    ),
 ]

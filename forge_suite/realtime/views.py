@@ -276,7 +276,19 @@ async def channel_users_view(request: HttpRequest, app_id: str, channel: str) ->
 
 @csrf_exempt
 @require_POST
-async def terminate_user_view(request: HttpRequest, app_id: str, user_id: str) -> HttpResponse:
+async def terminate_user_view(
+    request: HttpRequest, user_id: str, app_id: str | None = None
+) -> HttpResponse:
+    """End every connection signed in as ``user_id``.
+
+    The official Python library posts to ``/users/<id>/terminate_connections`` without the
+    ``/apps/<id>`` prefix; the app is then the one whose key signed the request.
+    """
+    if app_id is None:
+        try:
+            app_id = get_app(key=request.GET.get("auth_key", "")).id
+        except UnknownApp as exc:
+            return _error(401, str(exc))
     app, refused = _verify_api_request(request, app_id)
     if refused is not None:
         return refused

@@ -130,3 +130,25 @@ def test_pusher_js_authorizes_with_bearer_token_and_signs_in(
     node.settle(0.4)
     assert not [r for r in node.reports if r.get("type") == "user_event" and r["id"] == "stranger"]
     assert not [r for r in node.reports if r.get("type") == "error"], "no protocol errors"
+
+    # The official library ends every connection of a signed-in user.
+    import pusher
+
+    pusher.Pusher(
+        app_id=APP["id"],
+        key=APP["key"],
+        secret=APP["secret"],
+        host="127.0.0.1",
+        port=server.port,
+        ssl=False,
+    ).terminate_user_connections(str(owner.pk))
+    error = node.wait_for(lambda r: r["type"] == "error" and r["id"] == "owner")
+    assert error["error"]["code"] == 4009
+    node.wait_for(
+        lambda r: (
+            r["type"] == "state"
+            and r["id"] == "owner"
+            and r["state"] in ("failed", "disconnected", "unavailable")
+        )
+    )
+    assert not [r for r in node.reports if r.get("type") == "error" and r["id"] == "stranger"]
