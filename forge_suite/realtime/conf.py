@@ -83,6 +83,13 @@ DEFAULTS: dict[str, Option] = {
         "(over capacity, clients back off and retry); None: no limit.",
         nullable=True,
     ),
+    "SEND_TIMEOUT": Option(
+        2.0,
+        (int, float),
+        "Seconds one frame may take to hand to a client during a fan-out; a client that "
+        "stops reading is closed with 4100 instead of stalling the process.",
+        validator=_positive,
+    ),
     "CHANNEL_LAYER": Option(
         "default",
         str,

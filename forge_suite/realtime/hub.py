@@ -76,6 +76,7 @@ class Hub:
         self.layer = _layer()
         self.layer_channel = ""
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing_tasks: set[asyncio.Task[None]] = set()
         self._started = False
         self._start_lock = asyncio.Lock()
 
@@ -151,13 +152,20 @@ class Hub:
                 await conn.fail(4009, "Connection terminated by the server", close=True)
             return 0
         excluded = message.get("except")
+        send_timeout = float(app_settings.SEND_TIMEOUT)
         sent = 0
         for channel, frame in message.get("items", ()):
             for conn in list(self.channels.get((app_id, channel), ())):
-                if conn.socket_id == excluded:
+                if conn.socket_id == excluded or conn.closing:
                     continue
                 try:
-                    await conn.send_frame(frame)
+                    # A client that stops reading makes some servers' send wait for the
+                    # buffer to drain; bound that so one slow socket cannot stall the process.
+                    async with asyncio.timeout(send_timeout):
+                        await conn.send_frame(frame)
+                except TimeoutError:
+                    self._drop_slow(conn)
+                    continue
                 except Exception:  # a socket closing under us must not stop the others
                     logger.debug("forge_realtime: send to %s failed", conn.socket_id, exc_info=True)
                     continue
@@ -166,6 +174,14 @@ class Hub:
             for _ in range(sent):
                 self.metrics.record_ws_message(app_id, "out")
         return sent
+
+    def _drop_slow(self, conn: PusherConsumer) -> None:
+        """Close a connection whose client does not read (4100: back off, then reconnect)."""
+        logger.warning("forge_realtime: closing %s, its client stopped reading", conn.socket_id)
+        conn.closing = True
+        task = asyncio.create_task(conn.close(code=4100))
+        self._closing_tasks.add(task)
+        task.add_done_callback(self._closing_tasks.discard)
 
     async def _receive_loop(self) -> None:
         while True:

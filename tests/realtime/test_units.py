@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -235,6 +236,7 @@ async def test_a_failing_socket_does_not_stop_delivery_to_the_others() -> None:
         def __init__(self, socket_id: str, broken: bool = False) -> None:
             self.socket_id = socket_id
             self.broken = broken
+            self.closing = False
             self.frames: list[str] = []
 
         async def send_frame(self, frame: str) -> None:
@@ -248,3 +250,37 @@ async def test_a_failing_socket_does_not_stop_delivery_to_the_others() -> None:
     sent = await hub.deliver({"app": "1000", "items": [["news", "frame"]], "except": None})
     assert sent == 2
     assert first.frames == last.frames == ["frame"]
+
+
+async def test_a_client_that_stops_reading_is_dropped_not_waited_for(settings: Any) -> None:
+    from forge_suite.realtime.hub import Hub
+
+    settings.FORGE = {"REALTIME": {"SEND_TIMEOUT": 0.2}}
+
+    class Connection:
+        def __init__(self, socket_id: str, stuck: bool = False) -> None:
+            self.socket_id = socket_id
+            self.stuck = stuck
+            self.closing = False
+            self.frames: list[str] = []
+            self.closed_with: int | None = None
+
+        async def send_frame(self, frame: str) -> None:
+            if self.stuck:
+                await asyncio.sleep(3600)  # like a send waiting for a full buffer to drain
+            self.frames.append(frame)
+
+        async def close(self, code: int) -> None:
+            self.closed_with = code
+
+    hub = Hub()
+    stuck, fine = Connection("1.1", stuck=True), Connection("2.2")
+    hub.channels[("1000", "news")].update([stuck, fine])
+    started = time.monotonic()
+    assert await hub.deliver({"app": "1000", "items": [["news", "a"]], "except": None}) == 1
+    assert time.monotonic() - started < 2
+    await asyncio.sleep(0)
+    assert (stuck.closing, stuck.closed_with) == (True, 4100)
+    # Later broadcasts skip it at once.
+    assert await hub.deliver({"app": "1000", "items": [["news", "b"]], "except": None}) == 1
+    assert fine.frames == ["a", "b"]
