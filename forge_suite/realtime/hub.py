@@ -77,6 +77,11 @@ class Hub:
         self.layer_channel = ""
         self._tasks: list[asyncio.Task[None]] = []
         self._closing_tasks: set[asyncio.Task[None]] = set()
+        self._sending: PusherConsumer | None = None
+        self._sending_task: asyncio.Task[Any] | None = None
+        self._send_started = 0.0
+        self._stalled: PusherConsumer | None = None
+        self._stopping = False
         self._started = False
         self._start_lock = asyncio.Lock()
 
@@ -95,6 +100,7 @@ class Hub:
             self._started = True
 
     async def stop(self) -> None:
+        self._stopping = True
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -152,28 +158,52 @@ class Hub:
                 await conn.fail(4009, "Connection terminated by the server", close=True)
             return 0
         excluded = message.get("except")
-        send_timeout = float(app_settings.SEND_TIMEOUT)
         sent = 0
+        # A client that stops reading makes some servers' send wait for its buffer to drain.
+        # check_send_stall() (run by the activity loop) cancels such a send so one slow socket
+        # cannot stall the process; a per-send timer would cost more than the send itself.
+        self._sending_task = asyncio.current_task()
         for channel, frame in message.get("items", ()):
             for conn in list(self.channels.get((app_id, channel), ())):
                 if conn.socket_id == excluded or conn.closing:
                     continue
+                self._sending = conn
+                self._send_started = time.monotonic()
                 try:
-                    # A client that stops reading makes some servers' send wait for the
-                    # buffer to drain; bound that so one slow socket cannot stall the process.
-                    async with asyncio.timeout(send_timeout):
-                        await conn.send_frame(frame)
-                except TimeoutError:
-                    self._drop_slow(conn)
+                    await conn.send_frame(frame)
+                except asyncio.CancelledError:
+                    stalled = self._stalled
+                    if stalled is None:  # a real cancellation (shutdown)
+                        raise
+                    self._stalled = None
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    self._drop_slow(stalled)
                     continue
                 except Exception:  # a socket closing under us must not stop the others
                     logger.debug("forge_realtime: send to %s failed", conn.socket_id, exc_info=True)
                     continue
+                finally:
+                    self._sending = None
                 sent += 1
+        self._sending_task = None
         if sent and self.metrics:
             for _ in range(sent):
                 self.metrics.record_ws_message(app_id, "out")
         return sent
+
+    def check_send_stall(self, now: float | None = None) -> bool:
+        """Cancel a fan-out send stuck longer than SEND_TIMEOUT; True if one was."""
+        conn, task = self._sending, self._sending_task
+        if conn is None or task is None or self._stalled is not None:
+            return False
+        now = time.monotonic() if now is None else now
+        if now - self._send_started <= float(app_settings.SEND_TIMEOUT):
+            return False
+        self._stalled = conn
+        task.cancel()
+        return True
 
     def _drop_slow(self, conn: PusherConsumer) -> None:
         """Close a connection whose client does not read (4100: back off, then reconnect)."""
@@ -195,6 +225,10 @@ class Hub:
                 continue
             try:
                 await self.deliver(message)
+            except asyncio.CancelledError:
+                if self._stopping:
+                    raise
+                logger.warning("forge_realtime: a fan-out was interrupted", exc_info=True)
             except Exception:
                 logger.exception("forge_realtime: delivering a broadcast failed")
 
@@ -217,6 +251,7 @@ class Hub:
     async def _activity_loop(self) -> None:
         while True:
             await asyncio.sleep(min(1.0, float(app_settings.PONG_TIMEOUT) / 2))
+            self.check_send_stall()
             try:
                 await self.check_activity()
             except Exception:

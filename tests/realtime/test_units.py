@@ -276,9 +276,17 @@ async def test_a_client_that_stops_reading_is_dropped_not_waited_for(settings: A
     hub = Hub()
     stuck, fine = Connection("1.1", stuck=True), Connection("2.2")
     hub.channels[("1000", "news")].update([stuck, fine])
+
+    async def watchdog() -> None:  # what the hub's activity loop does
+        while True:
+            await asyncio.sleep(0.05)
+            hub.check_send_stall()
+
+    watcher = asyncio.create_task(watchdog())
     started = time.monotonic()
     assert await hub.deliver({"app": "1000", "items": [["news", "a"]], "except": None}) == 1
     assert time.monotonic() - started < 2
+    watcher.cancel()
     await asyncio.sleep(0)
     assert (stuck.closing, stuck.closed_with) == (True, 4100)
     # Later broadcasts skip it at once.
