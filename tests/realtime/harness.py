@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -47,7 +48,7 @@ class Server:
 
     def __init__(self, realtime: dict[str, Any], env: dict[str, str] | None = None) -> None:
         self.port = free_port()
-        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"forge-rt-daphne-{self.port}.log"
+        self.log = Path(tempfile.gettempdir()) / f"forge-rt-daphne-{self.port}.log"
         full_env = {
             **os.environ,
             "PYTHONPATH": str(ROOT),
