@@ -35,6 +35,8 @@ SECRET_KEY = os.environ.get(
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
 
 INSTALLED_APPS = [
+    # First, so that runserver serves the ASGI application (HTTP and WebSockets).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "example_project.shop",
     "django_celery_beat",
     "example_project.housekeeping",
+    "example_project.livechat",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +143,16 @@ DEFAULT_FROM_EMAIL = "Forge Suite Example <noreply@example.com>"
 FORGE: dict[str, object] = {
     "REDIS_URL": REDIS_URL,
     "ENVIRONMENT": os.environ.get("FORGE_ENVIRONMENT") or None,
+    "REALTIME": {
+        "APPS": [
+            {
+                "id": os.environ.get("REALTIME_APP_ID", "1000"),
+                "key": os.environ.get("REALTIME_APP_KEY", "forge-key"),
+                "secret": os.environ.get("REALTIME_APP_SECRET", "forge-secret"),
+            }
+        ],
+        "CHANNEL_MODULES": ["example_project.livechat.channels"],
+    },
 }
 
 # Throttling demo (example_project/api_demo): GCRA on /api-demo/, a token bucket for check().

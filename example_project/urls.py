@@ -10,6 +10,8 @@ urlpatterns = [
     path("api-demo/", include("example_project.api_demo.urls")),
     path("", include("forge_suite.observability.urls")),  # /health/..., /metrics
     path("", include("example_project.site.urls")),
+    path("livechat/", include("example_project.livechat.urls")),
+    path("", include("forge_suite.realtime.urls")),
 ]
 
 if settings.DEBUG:

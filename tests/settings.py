@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "example_project.shop",
     "django_celery_beat",
     "example_project.housekeeping",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [

@@ -6,4 +6,5 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("example_project.site.urls")),
+    path("", include("forge_suite.realtime.urls")),
 ]

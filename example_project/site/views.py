@@ -18,6 +18,11 @@ DEMOS: list[tuple[str, str, str]] = [
         "/admin/forge_scheduling/jobrun/dashboard/",
         "Throughput, runtimes, failed jobs with retry and the schedules (housekeeping demo).",
     ),
+    (
+        "Live chat",
+        "/livechat/",
+        "Realtime: laravel-echo + pusher-js with presence, typing whispers and a Celery broadcast.",
+    ),
 ]
 
 

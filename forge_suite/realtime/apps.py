@@ -11,4 +11,5 @@ class RealtimeConfig(AppConfig):
 
     def ready(self) -> None:
         from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
+        from forge_suite.realtime import checks as realtime_checks  # noqa: F401
         from forge_suite.realtime import conf  # noqa: F401  registers FORGE["REALTIME"]

@@ -1,9 +1,135 @@
-"""Settings of realtime: ``FORGE["REALTIME"]``."""
+"""Settings of realtime: ``FORGE["REALTIME"]``.
+
+``APPS`` lists the Pusher apps this server accepts (several are allowed), each a dict with
+``id``, ``key`` and ``secret`` and optional limits (see :data:`APP_DEFAULTS`).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from forge_suite.core.conf import AppSettings, Option
 
-DEFAULTS: dict[str, Option] = {}
+#: Per-app options and their defaults; each entry of ``APPS`` may override them.
+APP_DEFAULTS: dict[str, Any] = {
+    "name": "",
+    "max_connections": None,  # None: unlimited (per server process)
+    "max_message_size": 10 * 1024,  # bytes of one client frame
+    "client_events": True,  # accept client-* events on private/presence channels
+    "client_event_rate": "10/s",
+    "max_presence_members": 100,
+    "activity_timeout": None,  # None: the global ACTIVITY_TIMEOUT
+}
+
+APP_REQUIRED = ("id", "key", "secret")
+
+
+def _check_apps(value: Any) -> str | None:
+    if not value:
+        return "must list at least one app"
+    seen: dict[str, set[str]] = {"id": set(), "key": set()}
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            return f"entry {index} must be a dict, not {type(entry).__name__}"
+        for key in APP_REQUIRED:
+            if not isinstance(entry.get(key), str) or not entry.get(key):
+                return f"entry {index} needs a non-empty string {key!r}"
+        unknown = set(entry) - set(APP_REQUIRED) - set(APP_DEFAULTS)
+        if unknown:
+            known = ", ".join([*APP_REQUIRED, *APP_DEFAULTS])
+            return f"entry {index} has unknown keys {sorted(unknown)} (known: {known})"
+        for key in ("id", "key"):
+            if entry[key] in seen[key]:
+                return f"entry {index} repeats the {key} {entry[key]!r}"
+            seen[key].add(entry[key])
+        rate = entry.get("client_event_rate", APP_DEFAULTS["client_event_rate"])
+        from forge_suite.realtime.throttle import parse_rate
+
+        try:
+            parse_rate(rate)
+        except ValueError as exc:
+            return f"entry {index}: {exc}"
+    return None
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+DEFAULTS: dict[str, Option] = {
+    "APPS": Option(
+        [{"id": "1000", "key": "forge-key", "secret": "forge-secret"}],
+        list,
+        "Pusher apps: dicts with id, key, secret and optional limits. Change the secret "
+        "in production.",
+        validator=_check_apps,
+    ),
+    "ACTIVITY_TIMEOUT": Option(
+        30,
+        int,
+        "Seconds of client silence before the server pings it (also told to clients).",
+        validator=_positive,
+    ),
+    "PONG_TIMEOUT": Option(
+        10,
+        (int, float),
+        "Seconds to wait for pusher:pong after a server ping before closing with 4201.",
+        validator=_positive,
+    ),
+    "MAX_CONNECTIONS": Option(
+        None,
+        int,
+        "Connections one server process accepts over all apps before refusing with 4100 "
+        "(over capacity, clients back off and retry); None: no limit.",
+        nullable=True,
+    ),
+    "SEND_TIMEOUT": Option(
+        2.0,
+        (int, float),
+        "Seconds one frame may take to hand to a client during a fan-out; a client that "
+        "stops reading is closed with 4100 instead of stalling the process.",
+        validator=_positive,
+    ),
+    "CHANNEL_LAYER": Option(
+        "default",
+        str,
+        "Alias in CHANNEL_LAYERS that carries broadcasts between server processes.",
+    ),
+    "GROUP": Option(
+        "forge_realtime",
+        str,
+        "Channel-layer group every server process joins once (one message per broadcast "
+        "per process).",
+    ),
+    "REDIS_URL": Option(
+        None,
+        str,
+        "Redis for presence and channel counts shared by all server processes; None uses "
+        'FORGE["REDIS_URL"], and without any Redis the state stays in this process.',
+        nullable=True,
+    ),
+    "KEY_PREFIX": Option("forge:realtime", str, "Prefix of every Redis key the app writes."),
+    "PRESENCE_TTL": Option(
+        30,
+        (int, float),
+        "Seconds a presence connection stays alive in Redis without a heartbeat.",
+        validator=_positive,
+    ),
+    "CHANNEL_MODULES": Option(
+        [],
+        list,
+        "Modules imported at startup that declare channel routes with @channel "
+        "(like Laravel's routes/channels.php).",
+    ),
+    "AUTH_APP": Option(
+        None,
+        str,
+        "Id of the app whose secret /broadcasting/auth signs with; None: the first app.",
+        nullable=True,
+    ),
+    "MAX_EVENT_DATA_SIZE": Option(
+        10 * 1024, int, "Largest event data accepted by the HTTP API, in bytes."
+    ),
+}
 
 app_settings = AppSettings("REALTIME", DEFAULTS)

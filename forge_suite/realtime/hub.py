@@ -1,0 +1,327 @@
+"""The per-process hub: local connections per channel, one layer subscription per process.
+
+Every server process joins the channel-layer group ``FORGE["REALTIME"]["GROUP"]`` once, so a
+broadcast is one layer message per process (one Redis PUBLISH with ``RedisPubSubChannelLayer``)
+whatever the number of sockets. The hub then writes the pre-encoded frame to the local sockets
+subscribed to the channel. Sockets never join layer groups themselves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from channels.layers import get_channel_layer
+
+from forge_suite.core.metrics import suite_metrics
+from forge_suite.realtime.conf import app_settings
+from forge_suite.realtime.state import build_state
+
+if TYPE_CHECKING:
+    from forge_suite.realtime.consumers import PusherConsumer
+
+__all__ = ["Hub", "get_hub", "publish"]
+
+logger = logging.getLogger("forge_suite.realtime")
+
+MESSAGE_TYPE = "forge_realtime.dispatch"
+
+
+def _layer() -> Any:
+    layer = get_channel_layer(app_settings.CHANNEL_LAYER)
+    if layer is None:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f'CHANNEL_LAYERS has no alias {app_settings.CHANNEL_LAYER!r} (FORGE["REALTIME"]'
+            '["CHANNEL_LAYER"]); configure one, e.g. channels.layers.InMemoryChannelLayer.'
+        )
+    return layer
+
+
+async def publish(message: dict[str, Any]) -> None:
+    """Send ``message`` to every server process's hub (one layer message per process)."""
+    await _layer().group_send(app_settings.GROUP, {"type": MESSAGE_TYPE, **message})
+
+
+def event_frame(event: str, channel: str | None, data: Any, user_id: str | None = None) -> str:
+    """The JSON text of an event frame as clients receive it."""
+    frame: dict[str, Any] = {"event": event}
+    if channel is not None:
+        frame["channel"] = channel
+    frame["data"] = data
+    if user_id is not None:
+        frame["user_id"] = user_id
+    return json.dumps(frame, separators=(",", ":"))
+
+
+class Hub:
+    """Connections of this process, indexed by socket id, channel and signed-in user."""
+
+    def __init__(self) -> None:
+        self.process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.connections: dict[str, PusherConsumer] = {}
+        self.channels: dict[tuple[str, str], set[PusherConsumer]] = defaultdict(set)
+        self.app_connections: dict[str, int] = defaultdict(int)
+        self.state = build_state(self.process_id)
+        self.metrics = suite_metrics()
+        self.layer = _layer()
+        self.layer_channel = ""
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closing_tasks: set[asyncio.Task[None]] = set()
+        self._sending: PusherConsumer | None = None
+        self._sending_task: asyncio.Task[Any] | None = None
+        self._send_started = 0.0
+        self._stalled: PusherConsumer | None = None
+        self._stopping = False
+        self._started = False
+        self._start_lock = asyncio.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        async with self._start_lock:
+            if self._started:
+                return
+            self.layer_channel = await self.layer.new_channel("forge_realtime.")
+            await self.layer.group_add(app_settings.GROUP, self.layer_channel)
+            self._tasks = [
+                asyncio.create_task(self._receive_loop(), name="forge-realtime-receive"),
+                asyncio.create_task(self._activity_loop(), name="forge-realtime-activity"),
+                asyncio.create_task(self._heartbeat_loop(), name="forge-realtime-heartbeat"),
+            ]
+            self._started = True
+
+    async def stop(self) -> None:
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        self._tasks = []
+        if self._started:
+            with contextlib.suppress(Exception):
+                await self.layer.group_discard(app_settings.GROUP, self.layer_channel)
+        self._started = False
+        await self.state.close()
+
+    # -- registry --------------------------------------------------------------------------
+    def new_socket_id(self) -> str:
+        while True:
+            sid = f"{secrets.randbelow(10**9) + 1}.{secrets.randbelow(10**9) + 1}"
+            if sid not in self.connections:
+                return sid
+
+    def add_connection(self, conn: PusherConsumer) -> None:
+        self.connections[conn.socket_id] = conn
+        self.app_connections[conn.app.id] += 1
+        if self.metrics:
+            self.metrics.ws_connection_opened(conn.app.id)
+
+    def remove_connection(self, conn: PusherConsumer) -> None:
+        if self.connections.pop(conn.socket_id, None) is None:
+            return
+        self.app_connections[conn.app.id] -= 1
+        if self.metrics:
+            self.metrics.ws_connection_closed(conn.app.id)
+
+    def subscribe(self, conn: PusherConsumer, channel: str) -> None:
+        self.channels[(conn.app.id, channel)].add(conn)
+
+    def unsubscribe(self, conn: PusherConsumer, channel: str) -> None:
+        key = (conn.app.id, channel)
+        members = self.channels.get(key)
+        if members is not None:
+            members.discard(conn)
+            if not members:
+                del self.channels[key]
+
+    def local_count(self, app_id: str, channel: str) -> int:
+        return len(self.channels.get((app_id, channel), ()))
+
+    # -- delivery --------------------------------------------------------------------------
+    async def deliver(self, message: dict[str, Any]) -> int:
+        """Write a dispatched message to the local sockets it concerns; returns how many."""
+        app_id = message.get("app", "")
+        kind = message.get("kind", "event")
+        if kind == "terminate":
+            user_channel = f"#server-to-user-{message['user_id']}"
+            for conn in list(self.channels.get((app_id, user_channel), ())):
+                await conn.fail(4009, "Connection terminated by the server", close=True)
+            return 0
+        excluded = message.get("except")
+        sent = 0
+        # A client that stops reading makes some servers' send wait for its buffer to drain.
+        # check_send_stall() (run by the activity loop) cancels such a send so one slow socket
+        # cannot stall the process; a per-send timer would cost more than the send itself.
+        self._sending_task = asyncio.current_task()
+        for channel, frame in message.get("items", ()):
+            for conn in list(self.channels.get((app_id, channel), ())):
+                if conn.socket_id == excluded or conn.closing:
+                    continue
+                self._sending = conn
+                self._send_started = time.monotonic()
+                try:
+                    await conn.send_frame(frame)
+                except asyncio.CancelledError:
+                    stalled = self._stalled
+                    if stalled is None:  # a real cancellation (shutdown)
+                        raise
+                    self._stalled = None
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    self._drop_slow(stalled)
+                    continue
+                except Exception:  # a socket closing under us must not stop the others
+                    logger.debug("forge_realtime: send to %s failed", conn.socket_id, exc_info=True)
+                    continue
+                finally:
+                    self._sending = None
+                sent += 1
+        self._sending_task = None
+        if sent and self.metrics:
+            for _ in range(sent):
+                self.metrics.record_ws_message(app_id, "out")
+        return sent
+
+    def check_send_stall(self, now: float | None = None) -> bool:
+        """Cancel a fan-out send stuck longer than SEND_TIMEOUT; True if one was."""
+        conn, task = self._sending, self._sending_task
+        if conn is None or task is None or self._stalled is not None:
+            return False
+        now = time.monotonic() if now is None else now
+        if now - self._send_started <= float(app_settings.SEND_TIMEOUT):
+            return False
+        self._stalled = conn
+        task.cancel()
+        return True
+
+    def _drop_slow(self, conn: PusherConsumer) -> None:
+        """Close a connection whose client does not read (4100: back off, then reconnect)."""
+        logger.warning("forge_realtime: closing %s, its client stopped reading", conn.socket_id)
+        conn.closing = True
+        task = asyncio.create_task(conn.close(code=4100))
+        self._closing_tasks.add(task)
+        task.add_done_callback(self._closing_tasks.discard)
+
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.layer_channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a Redis hiccup must not end delivery for the process
+                logger.exception("forge_realtime: receiving from the channel layer failed")
+                await asyncio.sleep(0.5)
+                continue
+            try:
+                await self.deliver(message)
+            except asyncio.CancelledError:
+                if self._stopping:
+                    raise
+                logger.warning("forge_realtime: a fan-out was interrupted", exc_info=True)
+            except Exception:
+                logger.exception("forge_realtime: delivering a broadcast failed")
+
+    # -- activity timeout -------------------------------------------------------------------
+    async def check_activity(self, now: float | None = None) -> None:
+        """Ping silent clients; close those that did not answer within PONG_TIMEOUT (4201)."""
+        now = time.monotonic() if now is None else now
+        pong_timeout = float(app_settings.PONG_TIMEOUT)
+        for conn in list(self.connections.values()):
+            try:
+                if conn.pinged_at is not None:
+                    if now - conn.pinged_at > pong_timeout and not conn.closing:
+                        await conn.fail(4201, "Pong reply not received in time", close=True)
+                elif now - conn.last_seen > conn.app.activity_timeout:
+                    conn.pinged_at = now
+                    await conn.send_frame('{"event":"pusher:ping","data":"{}"}')
+            except Exception:  # the socket is already gone; disconnect() cleans it up
+                logger.debug("forge_realtime: ping of %s failed", conn.socket_id, exc_info=True)
+
+    async def _activity_loop(self) -> None:
+        while True:
+            await asyncio.sleep(min(1.0, float(app_settings.PONG_TIMEOUT) / 2))
+            self.check_send_stall()
+            try:
+                await self.check_activity()
+            except Exception:
+                logger.exception("forge_realtime: activity check failed")
+
+    # -- presence heartbeat -----------------------------------------------------------------
+    async def heartbeat(self) -> None:
+        """Refresh this process's presence TTLs and sweep members of crashed processes."""
+        entries = []
+        counts: dict[str, dict[str, int]] = defaultdict(dict)
+        presence_channels = set()
+        for (app_id, channel), conns in self.channels.items():
+            if channel.startswith("#"):
+                continue
+            counts[app_id][channel] = len(conns)
+            if channel.startswith("presence-"):
+                presence_channels.add((app_id, channel))
+                for conn in conns:
+                    user_id = conn.presence.get(channel)
+                    if user_id is not None:
+                        entries.append((app_id, channel, user_id, conn.socket_id))
+        await self.state.heartbeat(entries, counts)
+        for app_id, channel in presence_channels:
+            _members, removed = await self.state.presence_members(app_id, channel)
+            for user_id in removed:
+                await publish_member_removed(app_id, channel, user_id)
+
+    async def _heartbeat_loop(self) -> None:
+        interval = max(0.2, float(app_settings.PRESENCE_TTL) / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                # Layer groups expire (a day by default); stay a member for good.
+                await self.layer.group_add(app_settings.GROUP, self.layer_channel)
+                await self.heartbeat()
+            except Exception:
+                logger.exception("forge_realtime: presence heartbeat failed")
+
+
+async def publish_member_removed(app_id: str, channel: str, user_id: str) -> None:
+    frame = event_frame("pusher_internal:member_removed", channel, json.dumps({"user_id": user_id}))
+    await publish({"app": app_id, "items": [[channel, frame]]})
+
+
+_hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+
+
+async def get_hub() -> Hub:
+    """The hub of the running event loop, started on first use."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        for old_loop in [lp for lp in _hubs if lp.is_closed()]:
+            del _hubs[old_loop]
+        hub = _hubs[loop] = Hub()
+    await hub.start()
+    return hub
+
+
+def current_hub() -> Hub | None:
+    """The running loop's hub if one exists (HTTP API in the same process)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return _hubs.get(loop)
+
+
+async def reset_hub() -> None:
+    """Stop and forget the running loop's hub (tests)."""
+    hub = _hubs.pop(asyncio.get_running_loop(), None)
+    if hub is not None:
+        await hub.stop()

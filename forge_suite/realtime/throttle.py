@@ -1,0 +1,92 @@
+"""Rate limit of client events per connection.
+
+Uses ``forge_suite.throttling`` when that app is installed and importable; otherwise a small
+token bucket kept on the connection (client events never leave the process that received them
+before they are checked, so a per-connection bucket is exact).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from django.apps import apps
+
+__all__ = ["ClientEventLimiter", "TokenBucket", "parse_rate"]
+
+_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute)\s*$")
+_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
+
+
+def parse_rate(rate: Any) -> tuple[int, float]:
+    """``"10/s"`` -> ``(10, 1.0)``; raises ValueError naming the bad value."""
+    match = _RATE_RE.match(rate) if isinstance(rate, str) else None
+    if not match:
+        raise ValueError(f"client_event_rate {rate!r} must look like '10/s' or '600/m'")
+    count, mult, unit = match.groups()
+    period = (int(mult) if mult else 1) * _UNITS[unit]
+    if int(count) <= 0:
+        raise ValueError(f"client_event_rate {rate!r} must allow at least one event")
+    return int(count), float(period)
+
+
+class TokenBucket:
+    """Allow ``capacity`` events per ``period`` seconds, refilled continuously."""
+
+    __slots__ = ("capacity", "rate", "tokens", "updated")
+
+    def __init__(self, capacity: int, period: float) -> None:
+        self.capacity = float(capacity)
+        self.rate = capacity / period
+        self.tokens = float(capacity)
+        self.updated = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def _throttling_module() -> Any:
+    if not apps.is_installed("forge_suite.throttling"):
+        return None
+    try:
+        from forge_suite import throttling
+    except ImportError:  # pragma: no cover - app installed without its module
+        return None
+    if not hasattr(throttling, "acheck") or not hasattr(throttling, "Policy"):
+        return None
+    return throttling
+
+
+class ClientEventLimiter:
+    """Per-connection limiter; ``await limiter.allow()`` before relaying a client event."""
+
+    def __init__(self, app_id: str, socket_id: str, rate: str) -> None:
+        self.key = f"{app_id}:{socket_id}"
+        self.rate = rate
+        self._bucket: TokenBucket | None = None
+        self._policy: Any = None
+        throttling = _throttling_module()
+        if throttling is not None:
+            self._policy = throttling.Policy(
+                f"forge_realtime.client_events.{app_id}", rate=rate, algorithm="token_bucket"
+            )
+            self._acheck = throttling.acheck
+        else:
+            self._bucket = TokenBucket(*parse_rate(rate))
+
+    @property
+    def backend(self) -> str:
+        return "throttling" if self._policy is not None else "builtin"
+
+    async def allow(self) -> bool:
+        if self._bucket is not None:
+            return self._bucket.allow()
+        decision = await self._acheck(self._policy, self.key)
+        return bool(decision.allowed)

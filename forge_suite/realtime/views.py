@@ -1,0 +1,297 @@
+"""HTTP endpoints: channel authorization (``/broadcasting/auth``) and Pusher's REST API."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from typing import Any
+
+from django.apps import apps
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from forge_suite.realtime.broadcasting import MAX_CHANNELS
+from forge_suite.realtime.conf import app_settings
+from forge_suite.realtime.exceptions import InvalidChannelName, UnknownApp
+from forge_suite.realtime.hub import event_frame, get_hub, publish
+from forge_suite.realtime.registry import (
+    RealtimeApp,
+    channel_type,
+    default_app,
+    get_app,
+    validate_channel_name,
+)
+from forge_suite.realtime.routes import authorize_sync
+from forge_suite.realtime.signing import channel_auth, http_signature, user_auth
+
+MAX_TIMESTAMP_SKEW = 600
+MAX_BATCH = 10
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+# -- authorization --------------------------------------------------------------------------
+
+
+def _authenticate(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
+    """The user behind an OAuth2 bearer token or the session; a response if refused."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        if not apps.is_installed("oauth2_provider"):
+            return None, _error(401, "Bearer tokens need oauth2_provider in INSTALLED_APPS.")
+        from oauth2_provider.oauth2_backends import get_oauthlib_core
+
+        valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+        if not valid or oauth_request.user is None:
+            return None, _error(401, "Invalid or expired bearer token.")
+        return oauth_request.user, None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None, _error(403, "Log in (session) or send an OAuth2 bearer token.")
+    # The view is csrf_exempt for bearer tokens; a session needs the CSRF token.
+    middleware = CsrfViewMiddleware(lambda r: HttpResponse())
+    rejected = middleware.process_view(request, lambda r: HttpResponse(), (), {})
+    if rejected is not None:
+        return None, rejected
+    return user, None
+
+
+def _auth_app(request: HttpRequest) -> RealtimeApp:
+    app_id = request.GET.get("app")
+    return get_app(id=app_id) if app_id else default_app()
+
+
+@csrf_exempt
+@require_POST
+def channel_auth_view(request: HttpRequest) -> HttpResponse:
+    """Sign a private or presence subscription for the logged-in user (pusher-js, Echo)."""
+    user, refused = _authenticate(request)
+    if refused is not None:
+        return refused
+    socket_id = request.POST.get("socket_id", "")
+    channel = request.POST.get("channel_name", "")
+    if not socket_id or not channel:
+        return _error(400, "socket_id and channel_name are required.")
+    parts = socket_id.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return _error(400, f"socket_id {socket_id[:40]!r} is not two integers joined by a dot.")
+    try:
+        validate_channel_name(channel)
+        app = _auth_app(request)
+    except (InvalidChannelName, UnknownApp) as exc:
+        return _error(400, str(exc))
+    kind = channel_type(channel)
+    if kind not in ("private", "presence"):
+        return _error(400, f"{channel} is not a private or presence channel.")
+    result = authorize_sync(user, channel)
+    if not result:
+        return _error(403, f"Not allowed to join {channel}.")
+    if kind == "private":
+        return JsonResponse({"auth": channel_auth(app.key, app.secret, socket_id, channel)})
+    info = result if isinstance(result, dict) else {}
+    channel_data = json.dumps({"user_id": str(user.pk), "user_info": info})
+    auth = channel_auth(app.key, app.secret, socket_id, channel, channel_data)
+    return JsonResponse({"auth": auth, "channel_data": channel_data})
+
+
+@csrf_exempt
+@require_POST
+def user_auth_view(request: HttpRequest) -> HttpResponse:
+    """Sign ``pusher:signin`` so server-to-user events (``to_users``) reach this user."""
+    user, refused = _authenticate(request)
+    if refused is not None:
+        return refused
+    socket_id = request.POST.get("socket_id", "")
+    if not socket_id:
+        return _error(400, "socket_id is required.")
+    try:
+        app = _auth_app(request)
+    except UnknownApp as exc:
+        return _error(400, str(exc))
+    user_data = json.dumps({"id": str(user.pk), "user_info": {"name": user.get_username()}})
+    return JsonResponse(
+        {"auth": user_auth(app.key, app.secret, socket_id, user_data), "user_data": user_data}
+    )
+
+
+# -- HTTP API (what Pusher's server libraries call) -----------------------------------------
+
+
+def _verify_api_request(
+    request: HttpRequest, app_id: str
+) -> tuple[RealtimeApp | None, HttpResponse | None]:
+    try:
+        app = get_app(id=app_id)
+    except UnknownApp as exc:
+        return None, _error(404, str(exc))
+    params = {k: request.GET[k] for k in request.GET}
+    if params.get("auth_key") != app.key:
+        return None, _error(401, "auth_key does not match the app's key.")
+    try:
+        timestamp = int(params.get("auth_timestamp", ""))
+    except ValueError:
+        return None, _error(401, "auth_timestamp is missing or not an integer.")
+    if abs(time.time() - timestamp) > MAX_TIMESTAMP_SKEW:
+        return None, _error(401, "auth_timestamp is more than 600 seconds away from now.")
+    if request.body:
+        md5 = hashlib.md5(request.body, usedforsecurity=False).hexdigest()
+        if params.get("body_md5") != md5:
+            return None, _error(401, "body_md5 does not match the request body.")
+    expected = http_signature(app.secret, request.method or "GET", request.path, params)
+    if not hmac.compare_digest(expected, params.get("auth_signature", "")):
+        return None, _error(401, "Invalid auth_signature.")
+    return app, None
+
+
+def _json_body(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"{}")
+    except ValueError:
+        return None
+
+
+def _event_message(app: RealtimeApp, body: Any) -> dict[str, Any] | str:
+    """The dispatch message of one event body, or an error message."""
+    if not isinstance(body, dict):
+        return "The body must be a JSON object."
+    name = body.get("name")
+    if not isinstance(name, str) or not name or len(name) > 200:
+        return "name must be a string of 1 to 200 characters."
+    data = body.get("data", "")
+    if not isinstance(data, str):
+        data = json.dumps(data)
+    if len(data.encode()) > app_settings.MAX_EVENT_DATA_SIZE:
+        return f"data is larger than {app_settings.MAX_EVENT_DATA_SIZE} bytes."
+    channels = body.get("channels")
+    if channels is None and "channel" in body:
+        channels = [body["channel"]]
+    if not isinstance(channels, list) or not channels:
+        return "channels must be a non-empty list (or give channel)."
+    if len(channels) > MAX_CHANNELS:
+        return f"At most {MAX_CHANNELS} channels per event."
+    try:
+        names = [validate_channel_name(c) for c in channels]
+    except InvalidChannelName as exc:
+        return str(exc)
+    items = [[c, event_frame(name, c, data)] for c in names]
+    return {"app": app.id, "items": items, "except": body.get("socket_id") or None}
+
+
+@csrf_exempt
+@require_POST
+async def events_view(request: HttpRequest, app_id: str) -> HttpResponse:
+    app, refused = _verify_api_request(request, app_id)
+    if refused is not None:
+        return refused
+    assert app is not None
+    message = _event_message(app, _json_body(request))
+    if isinstance(message, str):
+        return _error(400, message)
+    await publish(message)
+    return JsonResponse({})
+
+
+@csrf_exempt
+@require_POST
+async def batch_events_view(request: HttpRequest, app_id: str) -> HttpResponse:
+    app, refused = _verify_api_request(request, app_id)
+    if refused is not None:
+        return refused
+    assert app is not None
+    body = _json_body(request)
+    batch = body.get("batch") if isinstance(body, dict) else None
+    if not isinstance(batch, list) or not batch:
+        return _error(400, "batch must be a non-empty list of events.")
+    if len(batch) > MAX_BATCH:
+        return _error(400, f"At most {MAX_BATCH} events per batch.")
+    messages = []
+    for index, entry in enumerate(batch):
+        message = _event_message(app, entry)
+        if isinstance(message, str):
+            return _error(400, f"batch[{index}]: {message}")
+        messages.append(message)
+    for message in messages:
+        await publish(message)
+    return JsonResponse({"batch": [{} for _ in messages]})
+
+
+@require_GET
+async def channels_view(request: HttpRequest, app_id: str) -> HttpResponse:
+    app, refused = _verify_api_request(request, app_id)
+    if refused is not None:
+        return refused
+    assert app is not None
+    prefix = request.GET.get("filter_by_prefix", "")
+    info = {i for i in request.GET.get("info", "").split(",") if i}
+    if "user_count" in info and not prefix.startswith("presence-"):
+        return _error(400, "info=user_count needs filter_by_prefix=presence-")
+    hub = await get_hub()
+    counts = await hub.state.subscription_counts(app.id)
+    users = await hub.state.presence_channels(app.id) if "user_count" in info else {}
+    result: dict[str, dict[str, int]] = {}
+    for name in sorted(counts):
+        if name.startswith(prefix):
+            result[name] = {"user_count": users.get(name, 0)} if "user_count" in info else {}
+    return JsonResponse({"channels": result})
+
+
+@require_GET
+async def channel_view(request: HttpRequest, app_id: str, channel: str) -> HttpResponse:
+    app, refused = _verify_api_request(request, app_id)
+    if refused is not None:
+        return refused
+    assert app is not None
+    info = {i for i in request.GET.get("info", "").split(",") if i}
+    if "user_count" in info and channel_type(channel) != "presence":
+        return _error(400, "user_count is only available for presence channels.")
+    hub = await get_hub()
+    count = (await hub.state.subscription_counts(app.id)).get(channel, 0)
+    result: dict[str, Any] = {"occupied": count > 0}
+    if "subscription_count" in info:
+        result["subscription_count"] = count
+    if "user_count" in info:
+        members, _ = await hub.state.presence_members(app.id, channel)
+        result["user_count"] = len(members)
+    return JsonResponse(result)
+
+
+@require_GET
+async def channel_users_view(request: HttpRequest, app_id: str, channel: str) -> HttpResponse:
+    app, refused = _verify_api_request(request, app_id)
+    if refused is not None:
+        return refused
+    assert app is not None
+    if channel_type(channel) != "presence":
+        return _error(400, "Users are only listed for presence channels.")
+    hub = await get_hub()
+    members, _ = await hub.state.presence_members(app.id, channel)
+    return JsonResponse({"users": [{"id": uid} for uid in members]})
+
+
+@csrf_exempt
+@require_POST
+async def terminate_user_view(
+    request: HttpRequest, user_id: str, app_id: str | None = None
+) -> HttpResponse:
+    """End every connection signed in as ``user_id``.
+
+    The official Python library posts to ``/users/<id>/terminate_connections`` without the
+    ``/apps/<id>`` prefix; the app is then the one whose key signed the request.
+    """
+    if app_id is None:
+        try:
+            app_id = get_app(key=request.GET.get("auth_key", "")).id
+        except UnknownApp as exc:
+            return _error(401, str(exc))
+    app, refused = _verify_api_request(request, app_id)
+    if refused is not None:
+        return refused
+    assert app is not None
+    await publish({"app": app.id, "kind": "terminate", "user_id": user_id})
+    return JsonResponse({})

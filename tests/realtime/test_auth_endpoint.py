@@ -1,0 +1,114 @@
+"""``/broadcasting/auth`` and ``/broadcasting/user-auth`` for session users (with CSRF)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from forge_suite.realtime.signing import channel_auth, user_auth
+
+pytestmark = pytest.mark.django_db
+
+APP = {"id": "5", "key": "auth-key", "secret": "auth-secret"}
+
+
+@pytest.fixture(autouse=True)
+def realtime_settings(settings: Any) -> Any:
+    settings.FORGE = {
+        "REALTIME": {"APPS": [APP], "CHANNEL_MODULES": ["tests.realtime.channel_routes"]}
+    }
+    import tests.realtime.channel_routes  # noqa: F401  the routes register on import
+
+    return settings
+
+
+@pytest.fixture
+def owner(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("owner-7", password="pw")
+
+
+def csrf_client(user: Any) -> tuple[Client, str]:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    client.get("/")  # any page; then take the token from the cookie
+    from django.middleware.csrf import _get_new_csrf_string
+
+    token = _get_new_csrf_string()
+    client.cookies["csrftoken"] = token
+    return client, token
+
+
+def test_private_channel_signed_for_allowed_session_user(owner: Any) -> None:
+    client, token = csrf_client(owner)
+    response = client.post(
+        "/broadcasting/auth",
+        {"socket_id": "12.34", "channel_name": "private-orders.7"},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 200, response.content
+    expected = channel_auth(APP["key"], APP["secret"], "12.34", "private-orders.7")
+    assert response.json() == {"auth": expected}
+
+
+def test_session_request_without_csrf_token_is_refused(owner: Any) -> None:
+    client, _ = csrf_client(owner)
+    response = client.post(
+        "/broadcasting/auth", {"socket_id": "12.34", "channel_name": "private-orders.7"}
+    )
+    assert response.status_code == 403
+
+
+def test_presence_channel_returns_channel_data(owner: Any) -> None:
+    client, token = csrf_client(owner)
+    response = client.post(
+        "/broadcasting/auth",
+        {"socket_id": "1.2", "channel_name": "presence-room.4"},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    body = response.json()
+    assert json.loads(body["channel_data"]) == {
+        "user_id": str(owner.pk),
+        "user_info": {"name": "owner-7"},
+    }
+    assert body["auth"] == channel_auth(
+        APP["key"], APP["secret"], "1.2", "presence-room.4", body["channel_data"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        ({"socket_id": "1.2", "channel_name": "private-orders.8"}, 403, "Not allowed"),
+        ({"socket_id": "1.2", "channel_name": "presence-room.closed"}, 403, "Not allowed"),
+        ({"socket_id": "1.2", "channel_name": "private-nothing.here"}, 403, "Not allowed"),
+        ({"socket_id": "1.2", "channel_name": "news"}, 400, "not a private or presence"),
+        ({"socket_id": "abc", "channel_name": "private-orders.7"}, 400, "two integers"),
+        ({"socket_id": "1.2", "channel_name": "private bad"}, 400, "may only contain"),
+        ({"socket_id": "1.2"}, 400, "required"),
+    ],
+)
+def test_refusals_say_why(owner: Any, data: dict[str, str], status: int, message: str) -> None:
+    client, token = csrf_client(owner)
+    response = client.post("/broadcasting/auth", data, HTTP_X_CSRFTOKEN=token)
+    assert response.status_code == status
+    assert message in response.json()["error"]
+
+
+def test_anonymous_and_bad_bearer_are_refused() -> None:
+    client = Client()
+    data = {"socket_id": "1.2", "channel_name": "private-orders.7"}
+    assert client.post("/broadcasting/auth", data).status_code == 403
+    response = client.post("/broadcasting/auth", data, HTTP_AUTHORIZATION="Bearer nope")
+    assert response.status_code == 401
+    assert "bearer token" in response.json()["error"]
+
+
+def test_user_authentication_for_signin(owner: Any) -> None:
+    client, token = csrf_client(owner)
+    response = client.post("/broadcasting/user-auth", {"socket_id": "3.4"}, HTTP_X_CSRFTOKEN=token)
+    body = response.json()
+    assert json.loads(body["user_data"])["id"] == str(owner.pk)
+    assert body["auth"] == user_auth(APP["key"], APP["secret"], "3.4", body["user_data"])

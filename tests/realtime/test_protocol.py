@@ -1,0 +1,329 @@
+"""The Pusher protocol over a real ASGI WebSocket (channels' communicator), in-memory layer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+
+from forge_suite.realtime import abroadcast
+from forge_suite.realtime.hub import reset_hub
+from forge_suite.realtime.routing import websocket_urlpatterns
+from forge_suite.realtime.signing import channel_auth, user_auth
+
+KEY, SECRET = "proto-key", "proto-secret"
+APP = {"id": "77", "key": KEY, "secret": SECRET}
+
+
+@pytest.fixture(autouse=True)
+async def realtime_settings(settings: Any) -> AsyncIterator[Any]:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.FORGE = {
+        "REALTIME": {
+            "APPS": [
+                {**APP, "client_event_rate": "3/s", "max_message_size": 2000},
+                {
+                    "id": "78",
+                    "key": "small-key",
+                    "secret": "s",
+                    "max_connections": 1,
+                    "client_events": False,
+                },
+            ],
+            "ACTIVITY_TIMEOUT": 1,
+            "PONG_TIMEOUT": 0.6,
+        }
+    }
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield settings
+    await reset_hub()
+    channel_layers.backends.clear()
+
+
+class Client:
+    def __init__(self, key: str = KEY, query: str = "protocol=7&client=js&version=8.4.0") -> None:
+        self.comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/app/{key}?{query}")
+        self.socket_id = ""
+
+    async def open(self) -> dict[str, Any]:
+        connected, _ = await self.comm.connect()
+        assert connected
+        first = await self.recv()
+        if first["event"] == "pusher:connection_established":
+            self.socket_id = first["data"]["socket_id"]
+        return first
+
+    async def send(self, event: str, data: Any = None, **extra: Any) -> None:
+        await self.comm.send_to(text_data=json.dumps({"event": event, "data": data, **extra}))
+
+    async def recv(self, timeout: float = 3) -> dict[str, Any]:
+        message = json.loads(await self.comm.receive_from(timeout))
+        if isinstance(message.get("data"), str):
+            with contextlib.suppress(ValueError):
+                message["data"] = json.loads(message["data"])
+        return message
+
+    async def closed(self, timeout: float = 5) -> int:
+        output = await self.comm.receive_output(timeout)
+        assert output["type"] == "websocket.close", output
+        return int(output["code"])
+
+    async def subscribe(self, channel: str, **data: Any) -> dict[str, Any]:
+        await self.send("pusher:subscribe", {"channel": channel, **data})
+        return await self.recv()
+
+    async def nothing(self, timeout: float = 0.3) -> bool:
+        return await self.comm.receive_nothing(timeout)
+
+
+async def test_handshake_ping_and_public_subscription() -> None:
+    client = Client()
+    first = await client.open()
+    assert first["event"] == "pusher:connection_established"
+    assert re.fullmatch(r"\d+\.\d+", first["data"]["socket_id"])
+    assert first["data"]["activity_timeout"] == 1
+    await client.send("pusher:ping", {})
+    assert (await client.recv())["event"] == "pusher:pong"
+    ok = await client.subscribe("public-news")
+    assert ok == {
+        "event": "pusher_internal:subscription_succeeded",
+        "channel": "public-news",
+        "data": {},
+    }
+    await abroadcast("hello", {"a": 1}).to_channel("public-news")
+    assert await client.recv() == {"event": "hello", "channel": "public-news", "data": {"a": 1}}
+    await client.comm.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("key", "query", "code"),
+    [
+        ("no-such-key", "protocol=7", 4001),
+        (KEY, "protocol=3", 4007),
+        (KEY, "protocol=seven", 4006),
+    ],
+)
+async def test_refused_connections_get_fatal_codes(key: str, query: str, code: int) -> None:
+    client = Client(key, query)
+    error = await client.open()
+    assert error["event"] == "pusher:error"
+    assert error["data"]["code"] == code
+    assert await client.closed() == code
+
+
+async def test_connection_quota_per_app() -> None:
+    first = Client("small-key")
+    assert (await first.open())["event"] == "pusher:connection_established"
+    second = Client("small-key")
+    error = await second.open()
+    assert error["data"] == {"code": 4004, "message": "Application is over connection quota"}
+    assert await second.closed() == 4004
+    await first.comm.disconnect()
+
+
+async def test_process_capacity_refuses_with_4100(settings: Any) -> None:
+    settings.FORGE = {"REALTIME": {**settings.FORGE["REALTIME"], "MAX_CONNECTIONS": 1}}
+    first = Client()
+    assert (await first.open())["event"] == "pusher:connection_established"
+    second = Client()
+    error = await second.open()
+    assert error["data"] == {"code": 4100, "message": "Over capacity"}
+    assert await second.closed() == 4100
+    await first.comm.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        ("this is not json", "not JSON"),
+        ("[1, 2]", "expected an object"),
+        ('{"event": "pusher:dance", "data": {}}', "Unknown event"),
+        ('{"event": "pusher:subscribe", "data": 5}', "data must be an object"),
+        ('{"event": "pusher:subscribe", "data": {"channel": "bad name!"}}', "may only contain"),
+        ('{"event": "pusher:subscribe", "data": {"channel": "' + "x" * 200 + '"}}', "limit is 164"),
+        (json.dumps({"event": "pusher:ping", "data": "x" * 3000}), "exceeds the maximum of 2000"),
+    ],
+)
+async def test_bad_frames_get_protocol_errors_and_the_connection_survives(
+    frame: str, message: str
+) -> None:
+    client = Client()
+    await client.open()
+    await client.comm.send_to(text_data=frame)
+    error = await client.recv()
+    assert error["event"] == "pusher:error"
+    assert error["data"]["code"] == 4200
+    assert message in error["data"]["message"]
+    await client.send("pusher:ping", {})
+    assert (await client.recv())["event"] == "pusher:pong"
+    await client.comm.disconnect()
+
+
+async def test_idle_connection_is_pinged_then_closed_with_4201() -> None:
+    client = Client()
+    await client.open()
+    ping = await client.recv(timeout=4)
+    assert ping["event"] == "pusher:ping"
+    error = await client.recv(timeout=4)
+    assert error["data"]["code"] == 4201
+    assert await client.closed() == 4201
+
+
+async def test_answering_pings_keeps_the_connection_open() -> None:
+    client = Client()
+    await client.open()
+    for _ in range(2):
+        assert (await client.recv(timeout=4))["event"] == "pusher:ping"
+        await client.send("pusher:pong", {})
+    await client.send("pusher:ping", {})
+    assert (await client.recv())["event"] == "pusher:pong"
+    await client.comm.disconnect()
+
+
+async def test_private_subscription_needs_the_right_signature() -> None:
+    client = Client()
+    await client.open()
+    refused = await client.subscribe("private-x", auth=f"{KEY}:{'0' * 64}")
+    assert refused["event"] == "pusher:subscription_error"
+    assert refused["data"]["status"] == 401
+    assert (await client.recv())["data"]["code"] == 4009
+    auth = channel_auth(KEY, SECRET, client.socket_id, "private-x")
+    ok = await client.subscribe("private-x", auth=auth)
+    assert ok["event"] == "pusher_internal:subscription_succeeded"
+    await client.comm.disconnect()
+
+
+async def presence_client(user_id: str, channel: str = "presence-room") -> Client:
+    client = Client()
+    await client.open()
+    data = json.dumps({"user_id": user_id, "user_info": {"n": user_id}})
+    auth = channel_auth(KEY, SECRET, client.socket_id, channel, data)
+    ok = await client.subscribe(channel, auth=auth, channel_data=data)
+    assert ok["event"] == "pusher_internal:subscription_succeeded", ok
+    client.presence = ok["data"]["presence"]  # type: ignore[attr-defined]
+    return client
+
+
+async def test_presence_members_added_and_removed_on_first_and_last_connection() -> None:
+    one = await presence_client("1")
+    assert one.presence == {"ids": ["1"], "hash": {"1": {"n": "1"}}, "count": 1}  # type: ignore[attr-defined]
+    two = await presence_client("2")
+    assert two.presence["count"] == 2  # type: ignore[attr-defined]
+    added = await one.recv()
+    assert added == {
+        "event": "pusher_internal:member_added",
+        "channel": "presence-room",
+        "data": {"user_id": "2", "user_info": {"n": "2"}},
+    }
+    two_again = await presence_client("2")
+    assert await one.nothing()
+    await two.comm.disconnect()
+    assert await one.nothing()
+    await two_again.send("pusher:unsubscribe", {"channel": "presence-room"})
+    removed = await one.recv()
+    assert removed["event"] == "pusher_internal:member_removed"
+    assert removed["data"] == {"user_id": "2"}
+    await one.comm.disconnect()
+    await two_again.comm.disconnect()
+
+
+async def test_client_event_rules_and_rate_limit() -> None:
+    sender, receiver = Client(), Client()
+    for client in (sender, receiver):
+        await client.open()
+        await client.subscribe("news")
+        auth = channel_auth(KEY, SECRET, client.socket_id, "private-chat")
+        await client.subscribe("private-chat", auth=auth)
+
+    await sender.send("client-hi", {"x": 1}, channel="news")
+    error = await sender.recv()
+    assert error["data"]["code"] == 4009
+    assert "private and presence" in error["data"]["message"]
+    await sender.send("client-hi", {"x": 1}, channel="private-other")
+    assert "Not subscribed" in (await sender.recv())["data"]["message"]
+
+    for n in range(3):
+        await sender.send("client-hi", {"n": n}, channel="private-chat")
+    for n in range(3):
+        got = await receiver.recv()
+        assert got == {"event": "client-hi", "channel": "private-chat", "data": {"n": n}}
+    await sender.send("client-hi", {"n": 3}, channel="private-chat")
+    limited = await sender.recv()
+    assert limited["data"]["code"] == 4301
+    assert await receiver.nothing()
+    await asyncio.sleep(0.5)  # the bucket refills at 3/s
+    await sender.send("client-hi", {"n": 4}, channel="private-chat")
+    assert (await receiver.recv())["data"] == {"n": 4}
+    assert await sender.nothing()  # never echoed to the sender
+    await sender.comm.disconnect()
+    await receiver.comm.disconnect()
+
+
+async def test_client_events_can_be_disabled_per_app() -> None:
+    client = Client("small-key")
+    await client.open()
+    await client.send("client-x", {}, channel="private-a")
+    error = await client.recv()
+    assert error["data"]["code"] == 4301
+    await client.comm.disconnect()
+
+
+async def test_signin_to_users_and_terminate() -> None:
+    client, other = Client(), Client()
+    await client.open()
+    await other.open()
+    user_data = json.dumps({"id": "42", "user_info": {"name": "x"}})
+    signature = user_auth(KEY, SECRET, client.socket_id, user_data)
+    await client.send("pusher:signin", {"user_data": user_data, "auth": signature})
+    success = await client.recv()
+    assert success["event"] == "pusher:signin_success"
+    await other.send("pusher:signin", {"user_data": user_data, "auth": "bad"})
+    assert (await other.recv())["data"]["code"] == 4009
+
+    await abroadcast("notice", {"t": "for 42"}, app="77").to_users(["42"])
+    got = await client.recv()
+    assert got == {"event": "notice", "channel": "#server-to-user-42", "data": {"t": "for 42"}}
+    assert await other.nothing()
+
+    from forge_suite.realtime.hub import publish
+
+    await publish({"app": "77", "kind": "terminate", "user_id": "42"})
+    assert (await client.recv())["data"]["code"] == 4009
+    assert await client.closed() == 4009
+    await other.comm.disconnect()
+
+
+async def test_metrics_are_recorded() -> None:
+    from forge_suite.observability import metrics
+
+    if metrics.WS_CONNECTIONS is None:
+        pytest.fail("prometheus_client is part of the test dependencies")
+
+    def value(metric: Any, **labels: str) -> float:
+        return float(metric.labels(**labels)._value.get())
+
+    before_in = value(metrics.WS_MESSAGES, app="77", direction="in")
+    before_out = value(metrics.WS_MESSAGES, app="77", direction="out")
+    before_subs = value(metrics.WS_SUBSCRIPTIONS, app="77", channel_type="public")
+    open_before = value(metrics.WS_CONNECTIONS, app="77")
+    client = Client()
+    await client.open()
+    assert value(metrics.WS_CONNECTIONS, app="77") == open_before + 1
+    await client.subscribe("stats")
+    await abroadcast("e", {}).to_channel("stats")
+    await client.recv()
+    assert value(metrics.WS_SUBSCRIPTIONS, app="77", channel_type="public") == before_subs + 1
+    assert value(metrics.WS_MESSAGES, app="77", direction="in") == before_in + 1
+    assert value(metrics.WS_MESSAGES, app="77", direction="out") == before_out + 1
+    await client.comm.disconnect()
+    await asyncio.sleep(0.05)
+    assert value(metrics.WS_CONNECTIONS, app="77") == open_before
