@@ -159,34 +159,35 @@ async def test_limiter_falls_back_to_builtin_bucket_without_throttling(settings:
     assert [await limiter.allow() for _ in range(3)] == [True, True, False]
 
 
-async def test_limiter_uses_throttling_when_it_provides_acheck(
-    settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The integration contract: Policy(name, rate, algorithm) and acheck(policy, key)."""
-    import forge_suite.throttling as throttling
+async def test_limiter_uses_the_throttling_app_when_installed() -> None:
+    """Client events go through forge_suite.throttling's token bucket (cache store here)."""
+    from prometheus_client import REGISTRY
 
-    calls: list[tuple[Any, str]] = []
+    from forge_suite.core.metrics import suite_metrics
 
-    class Policy:
-        def __init__(self, name: str, rate: str, algorithm: str) -> None:
-            self.name, self.rate, self.algorithm = name, rate, algorithm
-
-    class Decision:
-        def __init__(self, allowed: bool) -> None:
-            self.allowed = allowed
-
-    async def acheck(policy: Policy, key: str) -> Decision:
-        calls.append((policy, key))
-        return Decision(len(calls) <= 1)
-
-    # forge_suite.throttling is built elsewhere; stand in for its contract here.
-    monkeypatch.setattr(throttling, "Policy", Policy, raising=False)
-    monkeypatch.setattr(throttling, "acheck", acheck, raising=False)
-    limiter = ClientEventLimiter("1", "9.9", "7/s")
+    limiter = ClientEventLimiter("1", "9.9", "3/s")
     assert limiter.backend == "throttling"
-    assert [await limiter.allow(), await limiter.allow()] == [True, False]
-    policy, key = calls[0]
-    assert (policy.rate, policy.algorithm, key) == ("7/s", "token_bucket", "1:9.9")
+    labels = {"policy": "forge_realtime.client_events.1", "outcome": "limited"}
+    before = REGISTRY.get_sample_value("forge_throttle_decisions_total", labels) or 0.0
+    assert [await limiter.allow() for _ in range(4)] == [True, True, True, False]
+    assert suite_metrics() is not None
+    after = REGISTRY.get_sample_value("forge_throttle_decisions_total", labels) or 0.0
+    assert after == before + 1
+    # Another connection has its own bucket.
+    assert await ClientEventLimiter("1", "9.10", "3/s").allow() is True
+
+
+@pytest.mark.redis
+async def test_limiter_on_the_throttling_redis_store(redis_url: str, settings: Any) -> None:
+    import uuid
+
+    settings.FORGE = {
+        "REDIS_URL": redis_url,
+        "THROTTLING": {"STORE": "redis", "KEY_PREFIX": f"forge-test:{uuid.uuid4().hex}:"},
+    }
+    limiter = ClientEventLimiter("1", "7.7", "2/s")
+    assert limiter.backend == "throttling"
+    assert [await limiter.allow() for _ in range(3)] == [True, True, False]
 
 
 def test_broadcast_input_errors() -> None:
