@@ -23,7 +23,7 @@ _request_id: ContextVar[str | None] = ContextVar("forge_request_id", default=Non
 
 # Letters, digits and the separators proxies and tracing tools use; nothing that could break
 # a log line, a header or a query (no spaces, quotes, control characters).
-_ALLOWED = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+=/-]*$")
+_ALLOWED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=/-]*")
 
 
 def get_request_id() -> str | None:
@@ -38,7 +38,7 @@ def generate_request_id() -> str:
 
 def valid_request_id(value: str | None, max_length: int = 128) -> bool:
     """True when ``value`` is safe to reuse as a request id (length and characters)."""
-    return bool(value) and len(value or "") <= max_length and bool(_ALLOWED.match(value or ""))
+    return bool(value) and len(value or "") <= max_length and bool(_ALLOWED.fullmatch(value or ""))
 
 
 @contextlib.contextmanager

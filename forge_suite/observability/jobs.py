@@ -15,7 +15,12 @@ import logging.config
 import time
 from typing import Any
 
-from forge_suite.observability.context import get_request_id, reset_request_id, set_request_id
+from forge_suite.observability.context import (
+    get_request_id,
+    reset_request_id,
+    set_request_id,
+    valid_request_id,
+)
 
 __all__ = ["HEADER", "connect"]
 
@@ -34,7 +39,10 @@ def _before_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> Non
 def _prerun(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
     if task_id is None or task is None:
         return
-    request_id = getattr(task.request, HEADER, None) or get_request_id()
+    from_header = getattr(task.request, HEADER, None)
+    if not (isinstance(from_header, str) and valid_request_id(from_header)):
+        from_header = None  # anyone who can publish could put anything here
+    request_id = from_header or get_request_id()
     _running[task_id] = (set_request_id(request_id), time.perf_counter())
     if request_id:
         from forge_suite.observability.middleware import tag_sentry

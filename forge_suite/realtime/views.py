@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any
 
@@ -30,6 +31,9 @@ from forge_suite.realtime.signing import channel_auth, http_signature, user_auth
 
 MAX_TIMESTAMP_SKEW = 600
 MAX_BATCH = 10
+
+
+SERVER_TO_USER_RE = re.compile(r"#server-to-user-[A-Za-z0-9_\-=@,.;]+")
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -144,7 +148,9 @@ def _verify_api_request(
         if params.get("body_md5") != md5:
             return None, _error(401, "body_md5 does not match the request body.")
     expected = http_signature(app.secret, request.method or "GET", request.path, params)
-    if not hmac.compare_digest(expected, params.get("auth_signature", "")):
+    # Bytes: compare_digest refuses non-ASCII text, which must be a 401, not a 500.
+    given = str(params.get("auth_signature", "")).encode("utf-8", "replace")
+    if not hmac.compare_digest(expected.encode(), given):
         return None, _error(401, "Invalid auth_signature.")
     return app, None
 
@@ -176,7 +182,11 @@ def _event_message(app: RealtimeApp, body: Any) -> dict[str, Any] | str:
     if len(channels) > MAX_CHANNELS:
         return f"At most {MAX_CHANNELS} channels per event."
     try:
-        names = [validate_channel_name(c) for c in channels]
+        # "#server-to-user-<id>" is how server libraries send to a signed-in user (send_to_user).
+        names = [
+            c if isinstance(c, str) and SERVER_TO_USER_RE.fullmatch(c) else validate_channel_name(c)
+            for c in channels
+        ]
     except InvalidChannelName as exc:
         return str(exc)
     items = [[c, event_frame(name, c, data)] for c in names]

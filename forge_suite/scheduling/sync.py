@@ -41,7 +41,8 @@ def owned_entries():
     """The django-celery-beat PeriodicTask rows managed by the code schedule."""
     from django_celery_beat.models import PeriodicTask
 
-    return PeriodicTask.objects.filter(task=RUNNER_TASK)
+    # The name prefix as well as the task: an entry made by hand with the runner task is the user's.
+    return PeriodicTask.objects.filter(task=RUNNER_TASK, name__startswith="forge:")
 
 
 def _desired(event: Event) -> dict[str, object]:

@@ -165,7 +165,12 @@ def discover() -> list[type[Seeder]]:
     if configured is not None:
         found = []
         for path in configured:
-            seeder = import_string(path) if isinstance(path, str) else path
+            try:
+                seeder = import_string(path) if isinstance(path, str) else path
+            except ImportError as exc:
+                raise UnknownSeeder(
+                    f'FORGE["SEEDING"]["SEEDERS"]: cannot import {path!r} ({exc})'
+                ) from exc
             if not (isinstance(seeder, type) and issubclass(seeder, Seeder)):
                 raise UnknownSeeder(f'FORGE["SEEDING"]["SEEDERS"]: {path!r} is not a Seeder')
             found.append(seeder)

@@ -43,6 +43,7 @@ def test_a_valid_incoming_id_is_kept_logged_and_returned(json_log: io.StringIO) 
     [
         "abc 123",
         "abc123\r\nX-Evil: 1",
+        "abc123\n",
         "<script>",
         "a" * 129,
         "id;drop",

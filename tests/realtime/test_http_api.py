@@ -116,3 +116,34 @@ def test_bad_signature_and_bad_body_are_rejected(start_server: Any) -> None:
     assert "name" in body["error"]
     status, body = signed_post(server, "/apps/nope/events", {"name": "x", "channel": "a"})
     assert status == 404
+
+
+def test_a_non_ascii_signature_is_a_401_not_a_500(start_server: Any) -> None:
+    import time
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlencode
+
+    server = start_server()
+    params = {
+        "auth_key": APP["key"],
+        "auth_timestamp": str(int(time.time())),
+        "auth_version": "1.0",
+        "auth_signature": "\u00e9" * 64,
+    }
+    url = f"{server.url}/apps/{APP['id']}/channels?{urlencode(params)}"
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(url, timeout=10)
+    assert info.value.code == 401
+
+
+def test_official_library_send_to_user_is_accepted(start_server: Any) -> None:
+    """pusher's send_to_user() posts to '#server-to-user-<id>'; that name must be accepted."""
+    server = start_server()
+    response = client_for(server).send_to_user("42", "notice", {"text": "hi"})
+    assert response == {}
+    path = f"/apps/{APP['id']}/events"
+    status, _ = signed_post(
+        server, path, {"name": "x", "data": "{}", "channels": ["#server-to-user-4 2"]}
+    )
+    assert status == 400  # a space is still not a valid user id

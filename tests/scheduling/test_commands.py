@@ -123,3 +123,29 @@ def test_check_e001_requires_django_celery_beat() -> None:
         messages = check_beat_installed()
     assert [m.id for m in messages] == ["forge_scheduling.E001"]
     assert check_beat_installed() == []
+
+
+def test_worker_exits_with_the_workers_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that stops with an error code must not look like a clean exit to supervisors."""
+    from forge_suite.celery import app as celery_app
+
+    seen: list[list[str]] = []
+
+    def start(argv: list[str] | None = None) -> int:
+        seen.append(list(argv or []))
+        return 3
+
+    monkeypatch.setattr(celery_app, "start", start)
+    saved = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    celery_app.conf.update(broker_url="redis://127.0.0.1:6379/3", task_always_eager=False)
+    try:
+        with (
+            override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/3"),
+            pytest.raises(SystemExit) as info,
+        ):
+            run("worker", "--queues", "a")
+    finally:
+        celery_app.conf.update(broker_url=saved[0], task_always_eager=saved[1])
+    assert info.value.code == 3
+    assert seen[0][0] == "worker"
+    assert "--queues=a" in seen[0]

@@ -126,6 +126,20 @@ def test_sync_never_touches_user_made_entries(code_schedule: Any) -> None:
     assert mine.enabled
 
 
+def test_a_user_entry_using_the_runner_task_under_its_own_name_is_left_alone(
+    code_schedule: Any,
+) -> None:
+    from forge_suite.scheduling.sync import RUNNER_TASK
+
+    crontab = CrontabSchedule.objects.create(minute="7", hour="*")
+    mine = PeriodicTask.objects.create(name="my runner entry", task=RUNNER_TASK, crontab=crontab)
+    code_schedule(WITH_REPORT)
+    sync()
+    code_schedule(WITHOUT_REPORT)
+    sync()
+    assert PeriodicTask.objects.filter(pk=mine.pk).exists()
+
+
 def test_a_user_entry_with_a_clashing_name_is_an_error_not_overwritten(code_schedule: Any) -> None:
     crontab = CrontabSchedule.objects.create(minute="5", hour="*")
     PeriodicTask.objects.create(name="forge:tmp.poll", task="myapp.tasks.thing", crontab=crontab)

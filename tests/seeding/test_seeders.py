@@ -55,6 +55,7 @@ def test_dependencies_run_first_and_environments_filter(fixture_seeders: None) -
     assert "rows/min" in out
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_seeder_leaves_nothing_and_is_named(fixture_seeders: None) -> None:
     with pytest.raises(CommandError) as info:
         seed("--class", "HalfwaySeeder")
@@ -65,6 +66,19 @@ def test_a_failing_seeder_leaves_nothing_and_is_named(fixture_seeders: None) -> 
     assert Product.objects.count() == 0  # neither the bulk rows nor the saved ones
     assert Tag.objects.count() == 4  # its dependency committed in its own transaction
     assert list(SeedRun.objects.values_list("seeder", flat=True)) == [f"{paths('AlphaSeeder')[0]}"]
+
+
+def test_a_bad_seeder_path_in_settings_is_a_clear_error() -> None:
+    with (
+        override_settings(
+            FORGE={
+                "ENVIRONMENT": "testing",
+                "SEEDING": {"SEEDERS": ["nowhere.seeders.MissingSeeder"]},
+            }
+        ),
+        pytest.raises(CommandError, match=r"cannot import 'nowhere\.seeders\.MissingSeeder'"),
+    ):
+        seed()
 
 
 def test_production_needs_force() -> None:

@@ -64,4 +64,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(summary)
         self.stdout.flush()
-        celery_app.worker_main(argv)
+        # worker_main() drops the worker's exit code; start() returns it.
+        code: int | None = celery_app.start(argv)
+        if code:
+            raise SystemExit(code)
