@@ -235,6 +235,21 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
         )
         if previous:
             attempt = previous["attempt"] + 1
+        else:
+            # The worker died before its batched write of the first attempt: record that
+            # attempt now, so the history still shows both.
+            JobRun.objects.create(
+                task_name=task.name,
+                task_id=task_id,
+                queue=queue,
+                args_summary=_summary(args, kwargs),
+                state=JobState.LOST,
+                attempt=attempt,
+                started_at=now,
+                finished_at=now,
+                exception="The worker was lost before this attempt's history was written.",
+            )
+            attempt += 1
         JobRun.objects.filter(task_id=task_id, state=JobState.STARTED).update(
             state=JobState.LOST, finished_at=now
         )
