@@ -115,6 +115,9 @@ def scrub_event(event: dict[str, Any], keys: Iterable[str] = SENSITIVE_KEYS) -> 
         if isinstance(event.get(section), dict):
             event[section] = _scrub(event[section], fragments)
     for exception in (event.get("exception") or {}).get("values") or []:
+        # Database errors quote the offending values, e.g. "Key (email)=(a@b.c) already exists".
+        if isinstance(exception.get("value"), str):
+            exception["value"] = _EMAIL.sub(FILTERED, exception["value"])
         for frame in (exception.get("stacktrace") or {}).get("frames") or []:
             if isinstance(frame.get("vars"), dict):
                 frame["vars"] = _scrub(frame["vars"], fragments)
@@ -126,6 +129,10 @@ def scrub_event(event: dict[str, Any], keys: Iterable[str] = SENSITIVE_KEYS) -> 
                 crumb["data"] = _scrub(crumb["data"], fragments)
             if isinstance(crumb.get("message"), str):
                 crumb["message"] = _EMAIL.sub(FILTERED, crumb["message"])
+    if isinstance(event.get("message"), str):
+        event["message"] = _EMAIL.sub(FILTERED, event["message"])
+    if isinstance(event.get("contexts"), dict):
+        event["contexts"] = _scrub(event["contexts"], fragments)
     if isinstance(event.get("logentry"), dict):
         event["logentry"] = _scrub(event["logentry"], fragments)
     return event
@@ -224,6 +231,8 @@ def init(
             else traces_sample_rate
         ),
         before_send=make_before_send(extra_sensitive_keys, before_send),  # type: ignore[arg-type]
+        # Performance events carry the request too; scrub them the same way.
+        before_send_transaction=make_before_send(extra_sensitive_keys),  # type: ignore[arg-type]
         integrations=[
             DjangoIntegration(),
             CeleryIntegration(),

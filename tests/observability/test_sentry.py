@@ -120,6 +120,35 @@ def test_scrub_event_covers_headers_query_frames_user_and_breadcrumbs() -> None:
     assert out["extra"] == {"secret_key": "[Filtered]", "count": 3}
 
 
+def test_scrub_event_covers_exception_messages_message_and_contexts() -> None:
+    event: dict[str, Any] = {
+        "message": "could not mail bob@example.com",
+        "exception": {
+            "values": [
+                {
+                    "type": "IntegrityError",
+                    "value": "Key (email)=(alice@example.com) already exists.",
+                }
+            ]
+        },
+        "contexts": {"shop": {"api_token": "t", "owner": "carol@example.com"}},
+    }
+    out = sentry.scrub_event(event)
+    assert out["message"] == "could not mail [Filtered]"
+    assert out["exception"]["values"][0]["value"] == "Key (email)=([Filtered]) already exists."
+    assert out["contexts"] == {"shop": {"api_token": "[Filtered]", "owner": "[Filtered]"}}
+
+
+def test_transactions_are_scrubbed_too(sentry_on: SentryStandIn) -> None:
+    client = sentry_sdk.get_client()
+    scrub = client.options["before_send_transaction"]
+    assert scrub is not None
+    event = {"request": {"data": '{"password": "p"}'}, "user": {"id": 1, "email": "u@x.org"}}
+    out = scrub(event, {})
+    assert out["request"]["data"] == {"password": "[Filtered]"}
+    assert out["user"] == {"id": 1}
+
+
 def test_a_user_before_send_runs_after_scrubbing() -> None:
     seen: list[dict[str, Any]] = []
 
