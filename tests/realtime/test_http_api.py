@@ -147,3 +147,42 @@ def test_official_library_send_to_user_is_accepted(start_server: Any) -> None:
         server, path, {"name": "x", "data": "{}", "channels": ["#server-to-user-4 2"]}
     )
     assert status == 400  # a space is still not a valid user id
+
+
+@pytest.mark.parametrize("tamper", ["body_md5", "auth_timestamp"])
+def test_a_wrong_body_md5_or_a_stale_timestamp_is_refused(start_server: Any, tamper: str) -> None:
+    """Both signed correctly: only the body hash or the time window is wrong."""
+    import hashlib
+    import json
+    import time
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlencode
+
+    from forge_suite.realtime.signing import http_signature
+
+    server = start_server()
+    path = f"/apps/{APP['id']}/events"
+    raw = json.dumps({"name": "x", "data": "{}", "channels": ["feed"]}).encode()
+    params = {
+        "auth_key": APP["key"],
+        "auth_timestamp": str(int(time.time())),
+        "auth_version": "1.0",
+        "body_md5": hashlib.md5(raw, usedforsecurity=False).hexdigest(),
+    }
+    if tamper == "body_md5":
+        params["body_md5"] = hashlib.md5(b"something else", usedforsecurity=False).hexdigest()
+    else:
+        params["auth_timestamp"] = str(int(time.time()) - 4000)
+    params["auth_signature"] = http_signature(APP["secret"], "POST", path, params)
+    request = urllib.request.Request(
+        f"{server.url}{path}?{urlencode(params)}",
+        data=raw,
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    assert info.value.code == 401
+    expected = "body_md5" if tamper == "body_md5" else "auth_timestamp"
+    assert expected in json.loads(info.value.read())["error"]
