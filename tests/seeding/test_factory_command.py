@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 
 from example_project.blog.models import Comment, Post
 from example_project.shop.models import Product
+from forge_suite.seeding import Factory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +82,36 @@ def test_unknown_model_and_missing_factory() -> None:
         factory("forge_seeding.SeedRun", "1")
     with pytest.raises(CommandError, match="COUNT must be at least 1"):
         factory("blog.Post", "0")
+
+
+@pytest.fixture
+def colliding_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A User factory whose rows all share one username, importable by --factory.
+
+    Made per test and taken out of the factory registry afterwards, so it never becomes the
+    default factory of auth.User for other tests.
+    """
+    import sys
+
+    from forge_suite.seeding.factories import _FACTORIES
+
+    class CollidingUserFactory(Factory):
+        class Meta:
+            model = "auth.User"
+
+        username = "same-name"
+
+    monkeypatch.setattr(
+        sys.modules[__name__], "CollidingUserFactory", CollidingUserFactory, raising=False
+    )
+    yield CollidingUserFactory
+    _FACTORIES.remove(CollidingUserFactory)
+
+
+def test_a_database_error_is_a_command_error_and_keeps_nothing(colliding_factory: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    expected = r"Creating 3 auth\.User rows failed and nothing was kept"
+    with pytest.raises(CommandError, match=expected):
+        factory("auth.User", "3", "--factory", f"{__name__}.CollidingUserFactory")
+    assert not get_user_model().objects.filter(username="same-name").exists()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.module_loading import autodiscover_modules, import_string
 
 from forge_suite.seeding.exceptions import SeedingError
@@ -82,22 +82,31 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
         started = time.perf_counter()
-        with seeded(options["seed"], locale=options["locale"], progress=verbosity >= 1) as session:
-            if options["bulk"]:
-                result = recipe.bulk(count)
-                rows = dict(result.rows)
-            else:
-                from django.db.models.signals import post_save
+        try:
+            with seeded(
+                options["seed"], locale=options["locale"], progress=verbosity >= 1
+            ) as session:
+                if options["bulk"]:
+                    result = recipe.bulk(count)
+                    rows = dict(result.rows)
+                else:
+                    from django.db.models.signals import post_save
 
-                from forge_suite.seeding.seeders import _count_saved
+                    from forge_suite.seeding.seeders import _count_saved
 
-                post_save.connect(_count_saved, dispatch_uid="forge_seeding.factory_cmd")
-                try:
-                    with transaction.atomic():
-                        recipe.create_batch(count)
-                finally:
-                    post_save.disconnect(dispatch_uid="forge_seeding.factory_cmd")
-                rows = dict(session.rows)
+                    post_save.connect(_count_saved, dispatch_uid="forge_seeding.factory_cmd")
+                    try:
+                        with transaction.atomic():
+                            recipe.create_batch(count)
+                    finally:
+                        post_save.disconnect(dispatch_uid="forge_seeding.factory_cmd")
+                    rows = dict(session.rows)
+        except (SeedingError, DatabaseError) as exc:
+            # Both paths write in one transaction, so nothing of this run was kept.
+            raise CommandError(
+                f"Creating {count} {factory_class._meta.model._meta.label} rows failed and "
+                f"nothing was kept: {exc}"
+            ) from exc
         seconds = max(time.perf_counter() - started, 1e-9)
         if verbosity >= 1:
             total = sum(rows.values())
