@@ -71,6 +71,14 @@ def _auth_app(request: HttpRequest) -> RealtimeApp:
     return get_app(id=app_id) if app_id else default_app()
 
 
+def _socket_id_problem(socket_id: str) -> str | None:
+    """Why ``socket_id`` is not one this server hands out (two integers joined by a dot)."""
+    parts = socket_id.split(".")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return f"socket_id {socket_id[:40]!r} is not two integers joined by a dot."
+    return None
+
+
 @csrf_exempt
 @require_POST
 def channel_auth_view(request: HttpRequest) -> HttpResponse:
@@ -82,9 +90,8 @@ def channel_auth_view(request: HttpRequest) -> HttpResponse:
     channel = request.POST.get("channel_name", "")
     if not socket_id or not channel:
         return _error(400, "socket_id and channel_name are required.")
-    parts = socket_id.split(".")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return _error(400, f"socket_id {socket_id[:40]!r} is not two integers joined by a dot.")
+    if problem := _socket_id_problem(socket_id):
+        return _error(400, problem)
     try:
         validate_channel_name(channel)
         app = _auth_app(request)
@@ -114,6 +121,8 @@ def user_auth_view(request: HttpRequest) -> HttpResponse:
     socket_id = request.POST.get("socket_id", "")
     if not socket_id:
         return _error(400, "socket_id is required.")
+    if problem := _socket_id_problem(socket_id):
+        return _error(400, problem)
     try:
         app = _auth_app(request)
     except UnknownApp as exc:

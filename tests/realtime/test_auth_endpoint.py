@@ -112,3 +112,13 @@ def test_user_authentication_for_signin(owner: Any) -> None:
     body = response.json()
     assert json.loads(body["user_data"])["id"] == str(owner.pk)
     assert body["auth"] == user_auth(APP["key"], APP["secret"], "3.4", body["user_data"])
+
+
+@pytest.mark.parametrize("socket_id", ["abc", "1.2.3", "1.", "x:y"])
+def test_user_authentication_refuses_a_malformed_socket_id(owner: Any, socket_id: str) -> None:
+    client, token = csrf_client(owner)
+    response = client.post(
+        "/broadcasting/user-auth", {"socket_id": socket_id}, HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 400
+    assert "two integers joined by a dot" in response.json()["error"]
