@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("example_project.site.urls")),
     path("", include("forge_suite.realtime.urls")),
+    path("files/", include("forge_suite.files.urls")),
 ]

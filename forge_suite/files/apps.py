@@ -11,4 +11,5 @@ class FilesConfig(AppConfig):
 
     def ready(self) -> None:
         from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
+        from forge_suite.files import checks as files_checks  # noqa: F401
         from forge_suite.files import conf  # noqa: F401  registers FORGE["FILES"]
