@@ -31,15 +31,12 @@ class LimitedUploadHandler(FileUploadHandler):
         self.received += len(raw_data)
         if self.received > self.max_size:
             self.exceeded = True
-            if self.file is not None:
-                self.file.close()
-                self.file = None
             raise StopUpload(connection_reset=True)
-        if self.file is not None:
+        if self.file is not None and not self.exceeded:
             self.file.write(raw_data)
 
     def file_complete(self, file_size: int) -> TemporaryUploadedFile | None:
-        if self.file is None:
+        if self.file is None or self.exceeded:
             return None
         self.file.seek(0)
         self.file.size = file_size

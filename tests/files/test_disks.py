@@ -15,15 +15,18 @@ from forge_suite.files.signing import sign_path, unsign_path
 
 def test_put_open_exists_size_copy_move_delete(local_disk: str) -> None:
     d = disk()
-    assert d.alias == "local" and d.local
+    assert d.alias == "local"
+    assert d.local
     path = d.put("docs/a.txt", b"hello world")
-    assert d.exists(path) and d.size(path) == 11
+    assert d.exists(path)
+    assert d.size(path) == 11
     assert b"".join(d.stream(path, chunk_size=4)) == b"hello world"
     d.put(path, "replaced")  # put replaces
     assert d.get(path) == b"replaced"
     d.copy(path, "docs/b.txt")
     d.move("docs/b.txt", "moved/c.txt")
-    assert not d.exists("docs/b.txt") and d.get("moved/c.txt") == b"replaced"
+    assert not d.exists("docs/b.txt")
+    assert d.get("moved/c.txt") == b"replaced"
     d.delete(path)
     assert not d.exists(path)
 

@@ -11,13 +11,16 @@ from forge_suite.files import disk
 
 def test_s3_disk_basics(s3_disk: str, s3_client: Any, s3_bucket: str) -> None:
     d = disk()
-    assert d.alias == "s3" and not d.local
+    assert d.alias == "s3"
+    assert not d.local
     path = d.put("a/b.txt", b"on s3")
-    assert d.exists(path) and d.size(path) == 5
+    assert d.exists(path)
+    assert d.size(path) == 5
     d.copy(path, "a/c.txt")  # server-side copy
     assert s3_client.get_object(Bucket=s3_bucket, Key="a/c.txt")["Body"].read() == b"on s3"
     d.move("a/c.txt", "z/d.txt")
-    assert not d.exists("a/c.txt") and d.get("z/d.txt") == b"on s3"
+    assert not d.exists("a/c.txt")
+    assert d.get("z/d.txt") == b"on s3"
     d.delete(path)
     assert not d.exists(path)
 
@@ -28,7 +31,8 @@ def test_presigned_get_with_content_disposition(s3_disk: str) -> None:
     url = d.temporary_url(
         "private/photo.bin", 60, filename="Ferienfoto süß.jpg", content_type="image/jpeg"
     )
-    assert "X-Amz-Signature=" in url and "X-Amz-Expires=60" in url
+    assert "X-Amz-Signature=" in url
+    assert "X-Amz-Expires=60" in url
     response = requests.get(url, timeout=10)
     assert response.status_code == 200
     assert response.content == b"secret bytes"
