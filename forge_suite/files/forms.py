@@ -31,7 +31,7 @@ class UploadValidator:
     def __call__(self, value: UploadedFile) -> Validated:
         try:
             value.open("rb")
-            facts = validate(value, value.name or "upload", self.policy, size=value.size)  # type: ignore[arg-type]
+            facts = validate(value, value.name or "upload", self.policy, size=value.size)
         except InvalidUpload as exc:
             raise ValidationError(exc.message, code=exc.reason) from None
         value.forge_validated = facts  # type: ignore[attr-defined]

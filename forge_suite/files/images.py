@@ -213,11 +213,13 @@ class Image:
         """Build a pipeline from a ``VARIANTS`` entry."""
         image = cls(source)
         if "fit" in spec:
-            image.fit(*spec["fit"], anchor=spec.get("anchor", "center"))
+            width, height = spec["fit"]
+            image.fit(width, height, anchor=spec.get("anchor", "center"))
         if "resize" in spec:
             image.resize(*spec["resize"])
         if "crop" in spec:
-            image.crop(*spec["crop"], anchor=spec.get("anchor", "center"))
+            width, height = spec["crop"]
+            image.crop(width, height, anchor=spec.get("anchor", "center"))
         if "format" in spec:
             image.format(spec["format"])
         if "quality" in spec:

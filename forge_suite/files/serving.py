@@ -100,14 +100,14 @@ def serve_local(
         return HttpResponse(status=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     fh = open(full, "rb")  # noqa: SIM115 - closed by the streaming generator
     if wanted is None:
-        response = StreamingHttpResponse(_chunks(fh, size), content_type=ctype, headers=headers)
-        response["Content-Length"] = str(size)
-        return response
+        whole = StreamingHttpResponse(_chunks(fh, size), content_type=ctype, headers=headers)
+        whole["Content-Length"] = str(size)
+        return whole
     start, end = wanted
     fh.seek(start)
-    response = StreamingHttpResponse(
+    partial = StreamingHttpResponse(
         _chunks(fh, end - start + 1), status=206, content_type=ctype, headers=headers
     )
-    response["Content-Length"] = str(end - start + 1)
-    response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return response
+    partial["Content-Length"] = str(end - start + 1)
+    partial["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return partial

@@ -24,7 +24,7 @@ class LimitedUploadHandler(FileUploadHandler):
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
         self.file = TemporaryUploadedFile(
-            self.file_name, self.content_type, 0, self.charset, self.content_type_extra
+            self.file_name or "upload", self.content_type, 0, self.charset, self.content_type_extra
         )
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:

@@ -104,7 +104,7 @@ class Backend:
 
 class LocalBackend(Backend):
     def _path(self, upload: TusUpload) -> str:
-        return str(self.disk.storage.path(upload.staging_path))  # type: ignore[attr-defined]
+        return str(self.disk.storage.path(upload.staging_path))
 
     def create(self, upload: TusUpload) -> None:
         path = self._path(upload)

@@ -221,10 +221,11 @@ def _create_final(
     request: HttpRequest, user: Any, concat: str, metadata: dict[str, str]
 ) -> HttpResponse:
     ids = [_upload_id(url) for url in concat[len("final;") :].split()]
-    if not ids or None in ids:
+    found = [i for i in ids if i is not None]
+    if not ids or len(found) != len(ids):
         return _response(400, "Upload-Concat final needs the URLs of the partial uploads.")
     partials = {
-        u.pk: u for u in TusUpload.objects.filter(pk__in=ids, concat="partial", **_owned(user))
+        u.pk: u for u in TusUpload.objects.filter(pk__in=found, concat="partial", **_owned(user))
     }
     if len(partials) != len(set(ids)):
         return _response(404, "A partial upload is unknown.")
