@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "example_project.livechat",
+    "example_project.gallery",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,11 @@ MIDDLEWARE = with_middleware(MIDDLEWARE)
 DATABASES = instrument_databases(DATABASES)
 CACHES = instrument_caches(CACHES)
 FORGE["OBSERVABILITY"] = {"METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None}
+
+# Files: uploads on the default disk (MEDIA_ROOT), a thumbnail variant for the gallery demo.
+FORGE["FILES"] = {
+    "VARIANTS": {"thumb": {"fit": [200, 200], "format": "webp", "quality": 80}},
+}
 if os.environ.get("SENTRY_DSN"):
     from forge_suite.observability import sentry
 

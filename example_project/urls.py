@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("example_project.site.urls")),
     path("livechat/", include("example_project.livechat.urls")),
     path("", include("forge_suite.realtime.urls")),
+    path("files/", include("forge_suite.files.urls")),
+    path("gallery/", include("example_project.gallery.urls")),
 ]
 
 if settings.DEBUG:

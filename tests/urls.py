@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("example_project.site.urls")),
     path("", include("forge_suite.realtime.urls")),
     path("files/", include("forge_suite.files.urls")),
+    path("gallery/", include("example_project.gallery.urls")),
 ]

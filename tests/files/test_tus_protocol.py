@@ -256,3 +256,13 @@ def test_method_override(tus: Tus) -> None:
         HTTP_X_HTTP_METHOD_OVERRIDE="PATCH",
     )
     assert (response.status_code, response["Upload-Offset"]) == (204, "3")
+
+
+def test_gallery_demo_pages(client: Client, local_disk: str, user: Any) -> None:
+    assert client.get("/gallery/upload/").status_code == 302  # login first
+    client.force_login(user)
+    page = client.get("/gallery/upload/?chunk=262144")
+    assert page.status_code == 200
+    assert b"gallery/vendor/uppy.min.js" in page.content
+    assert b'"chunkSize": 262144' in page.content
+    assert client.get("/gallery/").status_code == 200
