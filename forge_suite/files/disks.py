@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -39,20 +40,19 @@ def is_local(storage: Storage) -> bool:
     return isinstance(storage, FileSystemStorage)
 
 
+def _instance_of(storage: Storage, module_name: str, class_name: str) -> bool:
+    # An S3 or GCS storage object exists only once its module is imported: looking in
+    # sys.modules avoids importing boto3 or google-cloud (20+ MB) into processes without them.
+    module = sys.modules.get(module_name)
+    return module is not None and isinstance(storage, getattr(module, class_name))
+
+
 def is_s3(storage: Storage) -> bool:
-    try:
-        from storages.backends.s3 import S3Storage
-    except ImportError:  # pragma: no cover - the s3 extra is not installed
-        return False
-    return isinstance(storage, S3Storage)
+    return _instance_of(storage, "storages.backends.s3", "S3Storage")
 
 
 def is_gcs(storage: Storage) -> bool:
-    try:
-        from storages.backends.gcloud import GoogleCloudStorage
-    except ImportError:  # pragma: no cover - the gcs extra is not installed
-        return False
-    return isinstance(storage, GoogleCloudStorage)
+    return _instance_of(storage, "storages.backends.gcloud", "GoogleCloudStorage")
 
 
 def s3_client(storage: Storage) -> tuple[Any, str, str]:
