@@ -8,6 +8,7 @@ decoding them, like upload validation does.
 from __future__ import annotations
 
 import io
+import math
 import os
 import warnings
 from collections.abc import Callable
@@ -77,6 +78,7 @@ class Image:
         self._format: str | None = None
         self._quality = 85
         self._strip = bool(app_settings.STRIP_METADATA)
+        self._first_box: tuple[int, int, bool] | None = None  # (w, h, cover) of the first resize
 
     def _load(self) -> PILImage.Image:
         img = (
@@ -84,6 +86,8 @@ class Image:
         )
         source_format = img.format
         exif = img.getexif()
+        if self._first_box and img.format == "JPEG":
+            self._draft(img, exif.get(0x0112, 1))
         img = ImageOps.exif_transpose(img)  # rotates per EXIF Orientation, drops the tag
         img.format = source_format
         if not self._strip and exif:
@@ -91,8 +95,27 @@ class Image:
             img.info["exif"] = exif.tobytes()
         return img
 
+    def _draft(self, img: PILImage.Image, orientation: int) -> None:
+        # JPEG can decode at 1/2, 1/4 or 1/8 scale (DCT scaling): ask for the smallest size
+        # that still covers the first resize, so a 24 MP photo is not decoded whole for a
+        # thumbnail. This is what makes libvips fast at thumbnails, too.
+        if self._first_box is None:
+            return
+        width, height, cover = self._first_box
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        scales = (width / img.width, height / img.height)
+        scale = max(scales) if cover else min(scales)
+        if scale < 0.5:
+            img.draft(img.mode, (math.ceil(img.width * scale), math.ceil(img.height * scale)))
+
+    def _remember_box(self, width: int, height: int, cover: bool) -> None:
+        if not self._ops:
+            self._first_box = (width, height, cover)
+
     def resize(self, width: int, height: int, *, upscale: bool = False) -> Image:
         """Fit within ``width`` x ``height`` keeping the aspect ratio."""
+        self._remember_box(width, height, cover=False)
 
         def op(img: PILImage.Image) -> PILImage.Image:
             if not upscale and img.width <= width and img.height <= height:
@@ -121,6 +144,7 @@ class Image:
         """Cover ``width`` x ``height`` and crop the overflow (thumbnail ``crop=True``)."""
         if anchor not in ANCHORS:
             raise ValueError(f"fit anchor {anchor!r}: use one of {', '.join(ANCHORS)}")
+        self._remember_box(width, height, cover=True)
         self._ops.append(
             lambda img: ImageOps.fit(
                 img, (width, height), PILImage.Resampling.LANCZOS, centering=ANCHORS[anchor]

@@ -70,6 +70,27 @@ def test_fluent_pipeline() -> None:
     assert Image(io.BytesIO(png_bytes(80, 60))).resize(800, 600).render().size == (80, 60)
 
 
+def test_jpeg_is_decoded_at_a_reduced_scale_for_thumbnails() -> None:
+    from tests.files.conftest import jpeg_bytes
+
+    big = jpeg_bytes(3000, 2000)
+    pipeline = Image(io.BytesIO(big)).fit(200, 200)
+    decoded = pipeline._load()
+    assert decoded.size == (375, 250)  # 1/8 scale, still covering the 300x200 needed
+    assert Image(io.BytesIO(big)).fit(200, 200).render().size == (200, 200)
+    assert Image(io.BytesIO(big)).resize(400, 400).render().size == (400, 267)
+    rotated = Image(io.BytesIO(exif_jpeg_sized(1600, 800, orientation=6))).resize(100, 200).render()
+    assert rotated.size == (100, 200)
+
+
+def exif_jpeg_sized(width: int, height: int, orientation: int) -> bytes:
+    exif = PILImage.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    PILImage.new("RGB", (width, height), (9, 9, 9)).save(buffer, "JPEG", exif=exif)
+    return buffer.getvalue()
+
+
 def test_watermark_changes_the_corner_only() -> None:
     base = png_bytes(200, 200, (0, 0, 0))
     mark = PILImage.new("RGBA", (50, 50), (255, 255, 255, 255))
