@@ -159,7 +159,7 @@ def record(
 
 
 def _after_store(stored: StoredFile, source: str) -> None:
-    from forge_suite.files.variants import schedule_variants
+    from forge_suite.files.dispatch import schedule_variants
 
     schedule_variants(stored)
     file_stored.send(sender=StoredFile, stored_file=stored, source=source)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 from django.core.files.storage import storages
 
 from forge_suite.files.conf import app_settings
 
 
-@register(Tags.compatibility)
 def check_files(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     alias = app_settings.raw("DISK")

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from forge_suite.core.conf import AppSettings, Option
+from forge_suite.core.validators import one_of, positive
 
 __all__ = ["DEFAULTS", "app_settings"]
 
 MiB = 1024 * 1024
-
-
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
-def _accel(value: Any) -> str | None:
-    if value in ("", "x-accel-redirect", "x-sendfile"):
-        return None
-    return "must be '', 'x-accel-redirect' (nginx) or 'x-sendfile' (Apache)"
 
 
 DEFAULTS: dict[str, Option] = {
@@ -27,7 +16,7 @@ DEFAULTS: dict[str, Option] = {
         100 * MiB,
         int,
         "Largest accepted upload in bytes (forms, DRF, endpoints).",
-        validator=_positive,
+        validator=positive,
     ),
     "ALLOWED_TYPES": Option(
         ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"],
@@ -39,10 +28,10 @@ DEFAULTS: dict[str, Option] = {
         int,
         "Largest image (width x height) opened; larger ones are refused unread, which "
         "protects against decompression bombs.",
-        validator=_positive,
+        validator=positive,
     ),
     "MAX_IMAGE_SIDE": Option(
-        20_000, int, "Largest accepted image width or height in pixels.", validator=_positive
+        20_000, int, "Largest accepted image width or height in pixels.", validator=positive
     ),
     "SVG_SANITIZER": Option(
         None,
@@ -58,13 +47,13 @@ DEFAULTS: dict[str, Option] = {
         import_string=True,
     ),
     "TEMPORARY_URL_EXPIRY": Option(
-        3600, int, "Default lifetime in seconds of temporary (signed) URLs.", validator=_positive
+        3600, int, "Default lifetime in seconds of temporary (signed) URLs.", validator=positive
     ),
     "SERVE_ACCEL": Option(
         "",
         str,
         "Let the web server send local files: 'x-accel-redirect' or 'x-sendfile'.",
-        validator=_accel,
+        validator=one_of("", "x-accel-redirect", "x-sendfile"),
     ),
     "ACCEL_PREFIX": Option("/protected/", str, "Internal nginx location of the disk's root."),
     "ACCESS_POLICY": Option(
@@ -73,18 +62,18 @@ DEFAULTS: dict[str, Option] = {
         "Dotted path of callable(user, stored_file) -> bool deciding private downloads.",
         import_string=True,
     ),
-    "TUS_MAX_SIZE": Option(5 * 1024 * MiB, int, "Tus-Max-Size in bytes.", validator=_positive),
+    "TUS_MAX_SIZE": Option(5 * 1024 * MiB, int, "Tus-Max-Size in bytes.", validator=positive),
     "TUS_EXPIRY": Option(
         86400,
         int,
         "Seconds an unfinished tus upload is kept after its last PATCH.",
-        validator=_positive,
+        validator=positive,
     ),
     "TUS_PART_SIZE": Option(
         5 * MiB,
         int,
         "Bytes gathered before an S3 multipart part is sent (S3 minimum: 5 MiB).",
-        validator=_positive,
+        validator=positive,
     ),
     "TUS_ALLOW_ANONYMOUS": Option(False, bool, "Accept tus uploads without a logged-in user."),
     "USER_QUOTA": Option(
@@ -104,7 +93,7 @@ DEFAULTS: dict[str, Option] = {
         86400,
         int,
         "Age in seconds after which the cleanup job removes stray temp files.",
-        validator=_positive,
+        validator=positive,
     ),
 }
 

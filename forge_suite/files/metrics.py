@@ -8,11 +8,11 @@ logger = logging.getLogger("forge_suite.files")
 
 
 def _emit(kind: str, **labels: object) -> None:
-    # The suite-wide metrics interface is optional; files works without it.
-    from forge_suite.core.metrics import suite_metrics
+    # SuiteMetrics has no files metrics yet (core and observability own the protocol and its
+    # implementation): record them once an implementation offers record_files_<kind>().
+    from forge_suite.core.metrics import metrics
 
-    module = suite_metrics()
-    recorder = getattr(module, f"record_files_{kind}", None) if module else None
+    recorder = getattr(metrics(), f"record_files_{kind}", None)
     if recorder is not None:
         recorder(**labels)
     logger.debug("files.%s %s", kind, labels)

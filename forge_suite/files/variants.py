@@ -9,8 +9,6 @@ import tempfile
 import time
 from typing import Any
 
-from django.apps import apps
-
 from forge_suite.files import metrics
 from forge_suite.files.conf import app_settings
 from forge_suite.files.disks import disk
@@ -18,7 +16,7 @@ from forge_suite.files.images import Image
 from forge_suite.files.models import StoredFile
 from forge_suite.files.signals import variant_generated
 
-__all__ = ["generate_variants", "missing_variants", "schedule_variants", "spec_hash"]
+__all__ = ["generate_variants", "missing_variants", "spec_hash"]
 
 logger = logging.getLogger("forge_suite.files")
 EXT = {
@@ -99,15 +97,3 @@ def generate_variants(
             variant_generated.send(sender=StoredFile, stored_file=stored, name=name, path=path)
             made.append(name)
     return made
-
-
-def schedule_variants(stored: StoredFile) -> None:
-    """Queue the variant job (eager by default) when variants are configured."""
-    if not missing_variants(stored):
-        return
-    if apps.is_installed("forge_suite.scheduling"):
-        from forge_suite.files.tasks import make_variants
-
-        make_variants.dispatch(stored.pk)
-    else:
-        generate_variants(stored.pk)

@@ -49,7 +49,8 @@ def test_delete_action_removes_blobs(admin: Client, local_disk: str) -> None:
 
 def test_regenerate_action(admin: Client, local_disk: str) -> None:
     stored = store(io.BytesIO(png_bytes(300, 200)), "p.png")
-    with override_settings(FORGE={"FILES": {"DISK": "local", "VARIANTS": {"t": {"fit": [20, 20]}}}}):
+    variants = {"t": {"fit": [20, 20]}}
+    with override_settings(FORGE={"FILES": {"DISK": "local", "VARIANTS": variants}}):
         admin.post(
             "/admin/forge_files/storedfile/",
             {"action": "regenerate_variants", "_selected_action": [stored.pk]},
