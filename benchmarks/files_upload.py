@@ -2,7 +2,7 @@
 server process, on a local disk and on S3 (moto on loopback). Reports throughput and the server's
 peak RSS (VmHWM), a fresh server process per contender and round.
 
-    python benchmarks/files_upload.py [--size-mb 1024] [--rounds 3] [--skip-s3]
+    python benchmarks/files_upload.py [--size-mb 1024] [--rounds 3] [--disks local,s3]
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--skip-s3", action="store_true")
+    parser.add_argument("--disks", default="local,s3", help="comma-separated: local, s3")
     args = parser.parse_args()
 
     import django
@@ -133,13 +133,14 @@ def main() -> None:
     make_file(source, args.size_mb * MiB)
     size_mb = args.size_mb * MiB / 1e6
 
-    moto = None if args.skip_s3 else moto_server()
-    disks: dict[str, dict[str, object]] = {
-        "local": {
+    wanted = set(args.disks.split(","))
+    moto = moto_server() if "s3" in wanted else None
+    disks: dict[str, dict[str, object]] = {}
+    if "local" in wanted:
+        disks["local"] = {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
             "OPTIONS": {"location": str(work / "disk")},
-        },
-    }
+        }
     if moto is not None:
         import boto3
 
