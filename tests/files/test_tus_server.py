@@ -130,3 +130,56 @@ def test_tuspy_resumes_after_sigkill_on_s3_multipart(
     keys = [o["Key"] for o in s3_client.list_objects_v2(Bucket=s3_bucket).get("Contents", [])]
     assert keys == [stored.path]  # no staging object, no pending .part
     assert s3_client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
+
+
+def test_chunked_bodies_over_a_real_server(tmp_path: Path, user: Any) -> None:
+    """Chunked requests (no Content-Length) through a real WSGI server: a raw upload over the
+    limit is refused while streaming, a chunked tus PATCH is stored, a creation-with-upload
+    too."""
+    import base64
+
+    import requests
+
+    storages = {
+        "local": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "disk")},
+        }
+    }
+    server = django_server(_db_name(), storages, {"DISK": "local", "MAX_UPLOAD_SIZE": MiB})
+    auth = {"Authorization": f"Bearer {bearer_token(user)}"}
+
+    def chunks(data: bytes, size: int = 64 * 1024) -> Any:
+        for start in range(0, len(data), size):
+            yield data[start : start + size]
+
+    try:
+        big = b"%PDF-1.4\n" + os.urandom(3 * MiB)
+        refused = requests.put(
+            f"{server.url}/files/upload?filename=a.pdf", data=chunks(big), headers=auth, timeout=30
+        )
+        assert refused.status_code == 413
+        assert "while streaming" in refused.json()["error"]
+
+        data = b"%PDF-1.4\n" + os.urandom(200_000)
+        tus = {**auth, "Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream"}
+        name = base64.b64encode(b"c.pdf").decode()
+        created = requests.post(
+            f"{server.url}/files/tus/",
+            data=chunks(data[:100_000]),
+            headers={**tus, "Upload-Length": str(len(data)), "Upload-Metadata": f"filename {name}"},
+            timeout=30,
+        )
+        assert created.status_code == 201
+        assert created.headers["Upload-Offset"] == "100000"
+        done = requests.patch(
+            created.headers["Location"],
+            data=chunks(data[100_000:]),
+            headers={**tus, "Upload-Offset": "100000"},
+            timeout=30,
+        )
+        assert done.status_code == 204
+        assert done.headers["Upload-Offset"] == str(len(data))
+    finally:
+        server.stop()
+    assert StoredFile.objects.get().sha256 == hashlib.sha256(data).hexdigest()

@@ -204,9 +204,8 @@ def tus_collection(request: HttpRequest) -> HttpResponse:
         "Upload-Expires": http_date(upload.expires.timestamp()),
     }
     if (
-        request.content_type == OFFSET_TYPE
-        and (request.headers.get("Content-Length") or "0") != "0"
-    ):
+        request.content_type == OFFSET_TYPE and request.headers.get("Content-Length") != "0"
+    ):  # a body (sized, or chunked without Content-Length) comes with the creation
         response = _patch(request, user, upload.pk, creating=True)
         if response.status_code != 204:
             return response
