@@ -120,3 +120,22 @@ def test_x_accel_redirect_and_x_sendfile(client: Any, stored_text: str) -> None:
     with override_settings(FORGE={"FILES": {"DISK": "local", "SERVE_ACCEL": "x-sendfile"}}):
         response = client.get(url)
         assert response["X-Sendfile"] == disk("local").storage.path(stored_text)
+
+
+def test_temporary_disk_helper(tmp_path: Any) -> None:
+    from pathlib import Path
+
+    from forge_suite.files.testing import temporary_disk
+
+    with temporary_disk("scratch") as location:
+        path = disk("scratch").put("a/b.txt", b"x")
+        assert (Path(location) / path).read_bytes() == b"x"
+    assert not Path(location).exists()
+    with pytest.raises(UnknownDisk):
+        disk("scratch")
+
+    @temporary_disk("default")
+    def inner() -> str:
+        return str(disk("default").storage.location)  # type: ignore[attr-defined]
+
+    assert "forge-disk-" in inner()
