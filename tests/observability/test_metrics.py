@@ -181,6 +181,7 @@ def _jobs_total(task: str) -> float:
     )
 
 
+@pytest.mark.needs_apps("forge_suite.scheduling")
 @pytest.mark.parametrize("task_metrics", [False, True])
 def test_a_job_is_counted_exactly_once(task_metrics: bool) -> None:
     """Scheduling (installed here) owns forge_jobs_total; TASK_METRICS must not count again."""
@@ -208,6 +209,7 @@ def test_task_metrics_count_through_celery_signals_when_scheduling_is_absent(
     assert sample("forge_jobs_total", **labels) == before + 1
 
 
+@pytest.mark.needs_apps("forge_suite.scheduling")
 def test_a_check_warns_when_task_metrics_and_scheduling_would_both_count() -> None:
     from forge_suite.observability.checks import check_task_metrics
 
