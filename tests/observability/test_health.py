@@ -128,12 +128,22 @@ def test_a_failing_critical_component_fails_ready_and_is_named() -> None:
     assert data["checks"]["database:default"][0]["status"] == "pass"
 
 
+def _unreachable_smtp() -> dict[str, Any]:
+    """Mail settings pointing at a port nothing listens on, in the running Django's style."""
+    import django
+
+    backend = "django.core.mail.backends.smtp.EmailBackend"
+    if django.VERSION >= (6, 1):
+        return {
+            "MAILERS": {
+                "default": {"BACKEND": backend, "OPTIONS": {"host": "127.0.0.1", "port": 1}}
+            }
+        }
+    return {"EMAIL_BACKEND": backend, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": 1}
+
+
 def test_a_failing_non_critical_component_only_warns() -> None:
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=1,  # nothing listens there
-    ):
+    with override_settings(**_unreachable_smtp()):
         status, data, _ = get_json("/health/")
         ready_status, _, _ = get_json("/health/ready")
     assert data["checks"]["mail"][0]["status"] == "fail"
