@@ -8,7 +8,7 @@ layer, eager Celery and local disk. Set these to run on real services:
 - ``CELERY_BROKER_URL``  e.g. ``redis://127.0.0.1:6379/1`` or ``amqp://guest:guest@127.0.0.1//``
 - ``DJANGO_DEBUG``       ``0`` to turn DEBUG off; ``DJANGO_SECRET_KEY``; ``DJANGO_ALLOWED_HOSTS``
 - ``FORGE_ENVIRONMENT``  environment name for seeders (default from DEBUG)
-- ``METRICS_TOKEN``      bearer token for ``/metrics`` (loopback may always scrape)
+- ``METRICS_TOKEN``      bearer token for ``/metrics`` (without it only loopback under DEBUG)
 - ``SENTRY_DSN``         report errors to Sentry (secrets and personal data scrubbed)
 """
 

@@ -55,14 +55,16 @@ DEFAULTS: dict[str, Option] = {
     "METRICS_TOKEN": Option(
         None,
         str,
-        "Bearer token accepted on /metrics ('Authorization: Bearer <token>'); None disables "
-        "token access.",
+        "Bearer token required on /metrics ('Authorization: Bearer <token>') from every "
+        "address; None means access by address only.",
         nullable=True,
     ),
     "METRICS_ALLOWED_IPS": Option(
-        ["127.0.0.1/32", "::1/128"],
+        None,
         (list, tuple),
-        "Client addresses or networks allowed on /metrics without a token (REMOTE_ADDR).",
+        "Client addresses or networks (REMOTE_ADDR) allowed on /metrics; with METRICS_TOKEN "
+        "they also need the token. None means loopback when DEBUG is on and nobody otherwise.",
+        nullable=True,
         validator=_networks,
     ),
     "REQUEST_ID_HEADER": Option("X-Request-ID", str, "Header carrying the request id in and out."),
