@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
-from forge_suite.core.validators import positive
+from forge_suite.core.validators import non_negative, positive
 
 
 def _networks(value: Any) -> str | None:
@@ -32,6 +32,13 @@ DEFAULTS: dict[str, Option] = {
         "Seconds each health check may take before it counts as failed; checks run "
         "concurrently, so a probe answers within about this time.",
         validator=positive,
+    ),
+    "HEALTH_READY_CACHE": Option(
+        1.0,
+        (int, float),
+        "Seconds a /health/ready result is reused, so a burst of probes runs the checks once; "
+        "0 runs them on every probe. /health/ and manage.py health always run them.",
+        validator=non_negative,
     ),
     "HEALTH_NON_CRITICAL": Option(
         ["celery", "mail"],

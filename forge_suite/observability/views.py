@@ -56,8 +56,12 @@ class HealthView(HealthCheckView):
         for component in health.components(self.scope):
             yield component.check
 
+    def max_age(self) -> float:
+        """Seconds a report may be reused; 0: the full report always runs every check."""
+        return 0.0
+
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.report = await health.run(self.scope)
+        self.report = await health.run_cached(self.scope, self.max_age())
         self.results = self.report.results
         status = self.report.http_status
         if _wants_html(request):
@@ -77,6 +81,10 @@ class HealthView(HealthCheckView):
 
 class ReadyView(HealthView):
     scope = "ready"
+
+    def max_age(self) -> float:
+        """``HEALTH_READY_CACHE``: a burst of readiness probes runs the checks once."""
+        return float(app_settings.HEALTH_READY_CACHE)
 
 
 #: Who may scrape /metrics without a token when ``METRICS_ALLOWED_IPS`` is not set and DEBUG is on.

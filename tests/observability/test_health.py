@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from io import StringIO
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.core.management import call_command
@@ -187,7 +187,7 @@ def test_a_check_that_never_returns_costs_one_thread_not_one_per_probe(
     caches = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     }
-    with override_settings(CACHES=caches, FORGE=forge(HEALTH_TIMEOUT=0.5)):
+    with override_settings(CACHES=caches, FORGE=forge(HEALTH_TIMEOUT=0.5, HEALTH_READY_CACHE=0)):
         outputs = []
         for _ in range(4):
             _, data, _ = get_json("/health/ready")
@@ -236,6 +236,37 @@ def test_skip_and_extra_checks() -> None:
     assert "always-ok" in found
     assert data["checks"]["always-ok"][0]["status"] == "pass"
     assert status == 200
+
+
+@pytest.fixture
+def counting() -> list[str]:
+    Counting.runs.clear()
+    return Counting.runs
+
+
+def test_a_burst_of_readiness_probes_runs_the_checks_once(
+    counting: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(health, "_clock", lambda: now[0])
+    extra = [("counting", "tests.observability.test_health.Counting", {})]
+    with override_settings(FORGE=forge(HEALTH_EXTRA_CHECKS=extra, HEALTH_READY_CACHE=5)):
+        for _ in range(3):
+            assert get_json("/health/ready")[0] == 200
+        assert len(counting) == 1
+        get_json("/health/")  # the full report is never cached
+        assert len(counting) == 2
+        now[0] += 5.1  # older than HEALTH_READY_CACHE: run again
+        get_json("/health/ready")
+        assert len(counting) == 3
+    # A settings change drops the cached report (a new configuration is checked at once).
+    with override_settings(FORGE=forge(HEALTH_EXTRA_CHECKS=extra, HEALTH_READY_CACHE=5)):
+        get_json("/health/ready")
+        assert len(counting) == 4
+    with override_settings(FORGE=forge(HEALTH_EXTRA_CHECKS=extra, HEALTH_READY_CACHE=0)):
+        get_json("/health/ready")
+        get_json("/health/ready")
+        assert len(counting) == 6
 
 
 def test_command_prints_each_component_and_exits_zero() -> None:
@@ -319,3 +350,13 @@ class AlwaysOk(HealthCheck):
 
     def run(self) -> None:
         return None
+
+
+@dataclasses.dataclass
+class Counting(HealthCheck):
+    """Counts its runs (readiness caching test)."""
+
+    runs: ClassVar[list[str]] = []
+
+    def run(self) -> None:
+        self.runs.append("ran")
