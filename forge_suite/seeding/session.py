@@ -15,8 +15,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import factory
-import factory.random
+from forge_suite.seeding import adapter
+from forge_suite.seeding.registry import all_factories
 
 __all__ = ["SeedSession", "current_session", "derive_seed", "seeded"]
 
@@ -65,13 +65,8 @@ def derive_seed(seed: int, name: str) -> int:
 
 def reset_sequences() -> None:
     """Forget every suite factory's sequence counter; each restarts from its table's row count."""
-    from forge_suite.seeding.factories import all_factories
-
     for factory_class in all_factories():
-        factory_class._meta._counter = None
-        for declaration in factory_class._meta.base_declarations.values():
-            if isinstance(declaration, factory.Iterator):
-                declaration.reset()
+        adapter.reset_sequence(factory_class)
 
 
 @contextlib.contextmanager
@@ -87,11 +82,11 @@ def seeded(
     if seed is None:
         seed = secrets.randbits(63)
     session = SeedSession(seed=seed, locale=locale or app_settings.LOCALE, progress=progress)
-    factory.random.reseed_random(seed)
+    adapter.reseed(seed)
     reset_sequences()
     token = _current.set(session)
     try:
-        with factory.Faker.override_default_locale(session.locale):
+        with adapter.override_default_locale(session.locale):
             yield session
     finally:
         _current.reset(token)

@@ -93,7 +93,7 @@ def colliding_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
     """
     import sys
 
-    from forge_suite.seeding.factories import _FACTORIES
+    from forge_suite.seeding import registry
 
     class CollidingUserFactory(Factory):
         class Meta:
@@ -105,7 +105,7 @@ def colliding_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
         sys.modules[__name__], "CollidingUserFactory", CollidingUserFactory, raising=False
     )
     yield CollidingUserFactory
-    _FACTORIES.remove(CollidingUserFactory)
+    registry.unregister(CollidingUserFactory)
 
 
 def test_a_database_error_is_a_command_error_and_keeps_nothing(colliding_factory: Any) -> None:

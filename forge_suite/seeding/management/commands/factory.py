@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, transaction
 from django.utils.module_loading import autodiscover_modules, import_string
 
+from forge_suite.seeding import adapter
 from forge_suite.seeding.exceptions import SeedingError
 from forge_suite.seeding.factories import Factory, factories_for
 from forge_suite.seeding.management.commands.db_seed import validate_locale
@@ -104,7 +105,7 @@ class Command(BaseCommand):
         except (SeedingError, DatabaseError) as exc:
             # Both paths write in one transaction, so nothing of this run was kept.
             raise CommandError(
-                f"Creating {count} {factory_class._meta.model._meta.label} rows failed and "
+                f"Creating {count} {adapter.model_of(factory_class)._meta.label} rows failed and "
                 f"nothing was kept: {exc}"
             ) from exc
         seconds = max(time.perf_counter() - started, 1e-9)
@@ -133,8 +134,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot import factory {path!r}: {exc}") from exc
             if not (isinstance(found, type) and issubclass(found, Factory)):
                 raise CommandError(f"{path!r} is not a forge_suite.seeding Factory.")
-            if found._meta.model is not model:
-                raise CommandError(f"{path!r} makes {found._meta.model}, not {label}.")
+            if adapter.model_of(found) is not model:
+                raise CommandError(f"{path!r} makes {adapter.model_of(found)}, not {label}.")
             return found
         autodiscover_modules("factories")
         candidates = factories_for(model)

@@ -1,0 +1,348 @@
+"""Every use of factory_boy's internals, in one place.
+
+The bulk path reads factory declarations the way factory_boy itself does (``_meta``, a
+Faker's ``_defaults``, the sequence counter...). Those are not public API, so each access
+lives here, behind a small function, and :func:`self_check` exercises all of them: the test
+suite and ``manage.py check`` (``forge_seeding.E001``) fail loudly when a factory_boy
+release changes one, instead of the bulk path silently generating wrong rows.
+``pyproject.toml`` also caps factory-boy below the next minor release.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import factory
+import factory.base
+import factory.declarations
+import factory.django
+import factory.enums
+import factory.fuzzy
+import factory.random
+
+__all__ = [
+    "UNSPECIFIED",
+    "DjangoModelFactory",
+    "FactoryMetaClass",
+    "FakerDeclaration",
+    "PostGenerationDeclaration",
+    "declarations",
+    "declared_model",
+    "default_locale",
+    "excluded",
+    "faker_for",
+    "faker_spec",
+    "function_of",
+    "is_belongs_to",
+    "is_declaration",
+    "is_post_generation",
+    "is_trait",
+    "model_of",
+    "override_default_locale",
+    "parameters",
+    "randgen",
+    "renames",
+    "reseed",
+    "reserve_sequence",
+    "reset_sequence",
+    "self_attribute",
+    "self_check",
+    "simple_parameters",
+    "subfactory_defaults",
+    "trait_overrides",
+    "transformer",
+    "wrap_factory",
+]
+
+if TYPE_CHECKING:
+    # factory_boy ships no type information: these stand-ins give the suite's subclasses
+    # (and so the public API) real types instead of ``Any``.
+
+    class FactoryMetaClass(type):
+        """The metaclass of factory_boy factories."""
+
+    class PostGenerationDeclaration:
+        """A declaration that runs after the object is built."""
+
+        def call(self, instance: Any, step: Any, context: Any) -> Any: ...
+
+    class FakerDeclaration:
+        """``factory.Faker``."""
+
+        provider: str
+
+        def __init__(self, provider: str, **kwargs: Any) -> None: ...
+        def evaluate(self, instance: Any, step: Any, extra: dict[str, Any]) -> Any: ...
+
+    class DjangoModelFactory(metaclass=FactoryMetaClass):
+        """``factory.django.DjangoModelFactory``: ``build``, ``create`` and their batches."""
+
+        _meta: Any
+
+        def __new__(cls, **kwargs: Any) -> Any: ...
+        @classmethod
+        def build(cls, **kwargs: Any) -> Any: ...
+        @classmethod
+        def create(cls, **kwargs: Any) -> Any: ...
+        @classmethod
+        def build_batch(cls, size: int, **kwargs: Any) -> list[Any]: ...
+        @classmethod
+        def create_batch(cls, size: int, **kwargs: Any) -> list[Any]: ...
+        @classmethod
+        def _setup_next_sequence(cls) -> int: ...
+        @classmethod
+        def reset_sequence(cls, value: int | None = None, force: bool = False) -> None: ...
+
+else:
+    FactoryMetaClass = factory.base.FactoryMetaClass
+    PostGenerationDeclaration = factory.declarations.PostGenerationDeclaration
+    FakerDeclaration = factory.Faker
+    DjangoModelFactory = factory.django.DjangoModelFactory
+#: SelfAttribute's "no default given" marker.
+UNSPECIFIED: Any = factory.declarations._UNSPECIFIED
+
+
+def declarations(factory_class: Any) -> dict[str, Any]:
+    """The factory's declarations by name, inherited ones included (not its Params)."""
+    return dict(factory_class._meta.base_declarations)
+
+
+def parameters(factory_class: Any) -> dict[str, Any]:
+    """The factory's ``class Params`` entries (Traits and simple parameters) by name."""
+    return dict(factory_class._meta.parameters)
+
+
+def simple_parameters(factory_class: Any) -> dict[str, Any]:
+    """Plain ``class Params`` values (not Traits) by name."""
+    return {
+        name: param.value
+        for name, param in factory_class._meta.parameters.items()
+        if isinstance(param, factory.declarations.SimpleParameter)
+    }
+
+
+def trait_overrides(factory_class: Any, name: str) -> dict[str, Any]:
+    """The values a Trait sets when it is on."""
+    trait = factory_class._meta.parameters[name]
+    return dict(trait.overrides)
+
+
+def model_of(factory_class: Any) -> Any:
+    """``Meta.model`` resolved to a class (None for abstract factories)."""
+    return factory_class._meta.get_model_class()
+
+
+def declared_model(factory_class: Any) -> Any:
+    """``Meta.model`` as written (a class, an ``"app.Model"`` string, or None)."""
+    return factory_class._meta.model
+
+
+def excluded(factory_class: Any) -> set[str]:
+    """``Meta.exclude``: declarations computed but not passed to the model."""
+    return set(factory_class._meta.exclude)
+
+
+def renames(factory_class: Any) -> dict[str, str]:
+    """``Meta.rename``: declaration name -> model field name."""
+    return dict(factory_class._meta.rename)
+
+
+def is_abstract(factory_class: Any) -> bool:
+    return bool(factory_class._meta.abstract)
+
+
+def is_belongs_to(value: Any) -> bool:
+    """True for a ``SubFactory`` making a parent row (not ``factory.Dict``/``factory.List``)."""
+    return isinstance(value, factory.SubFactory) and not isinstance(
+        value, (factory.Dict, factory.List)
+    )
+
+
+def is_trait(value: Any) -> bool:
+    """True for a ``factory.Trait`` (a named state)."""
+    return isinstance(value, factory.Trait)
+
+
+def is_declaration(value: Any) -> bool:
+    """True for anything factory_boy evaluates (a declaration), False for a plain value."""
+    return factory.enums.get_builder_phase(value) is not None
+
+
+def is_post_generation(value: Any) -> bool:
+    """True for declarations that run after the object exists (post_generation, RelatedFactory)."""
+    return factory.enums.get_builder_phase(value) == factory.enums.BuilderPhase.POST_INSTANTIATION
+
+
+def default_locale() -> str:
+    """The locale ``factory.Faker`` uses when a declaration names none."""
+    return str(factory.Faker._DEFAULT_LOCALE)
+
+
+def override_default_locale(locale: str) -> Any:
+    """Context manager: factory.Faker's default locale for the block (public API)."""
+    return factory.Faker.override_default_locale(locale)
+
+
+def faker_for(locale: str | None) -> Any:
+    """The (shared) ``faker.Faker`` that factory_boy uses for ``locale``."""
+    return factory.Faker._get_faker(locale or default_locale())
+
+
+def faker_spec(declaration: Any) -> tuple[str, dict[str, Any], str | None]:
+    """A ``factory.Faker`` as (provider, provider kwargs, locale or None)."""
+    defaults = dict(declaration._defaults)
+    locale = defaults.pop("locale", None)
+    return declaration.provider, defaults, locale
+
+
+def subfactory_defaults(declaration: Any) -> dict[str, Any]:
+    """The keyword values given to a ``SubFactory(..., **values)``."""
+    return dict(declaration._defaults)
+
+
+def function_of(declaration: Any) -> Callable[..., Any]:
+    """The function of a Sequence, LazyFunction, LazyAttribute or LazyAttributeSequence."""
+    function: Callable[..., Any] = declaration.function
+    return function
+
+
+def self_attribute(declaration: Any) -> tuple[int, list[str], Any]:
+    """A SelfAttribute as (depth, dotted path split, default or :data:`UNSPECIFIED`)."""
+    return declaration.depth, declaration.attribute_name.split("."), declaration.default
+
+
+def transformer(declaration: Any) -> tuple[Callable[[Any], Any], Any]:
+    """A Transformer (``factory.django.Password``...) as (transform, raw default)."""
+    return declaration.transform, declaration.default
+
+
+def iterator_values(declaration: Any) -> Callable[[int], list[Any]]:
+    """``n`` -> the next ``n`` values of a ``factory.Iterator`` (shared cycle, like create())."""
+
+    def take(n: int) -> list[Any]:
+        return [declaration.evaluate(None, None, {}) for _ in range(n)]
+
+    return take
+
+
+def fuzzer(declaration: Any) -> Callable[[], Any]:
+    """A fuzzy attribute's value function."""
+    fuzz: Callable[[], Any] = declaration.fuzz
+    return fuzz
+
+
+def wrap_factory(related: Any) -> Any:
+    """A lazy factory reference (class, dotted path or callable) with ``.get()``."""
+    return factory.declarations._FactoryWrapper(related)
+
+
+def reserve_sequence(factory_class: Any, n: int) -> int:
+    """Take ``n`` consecutive sequence numbers from the factory's counter; return the first."""
+    meta = factory_class._meta
+    meta._initialize_counter()
+    counter = meta._counter
+    start = int(counter.seq)
+    counter.seq = start + n
+    return start
+
+
+def reset_sequence(factory_class: Any) -> None:
+    """Forget the counter so the next use asks ``_setup_next_sequence`` again."""
+    factory_class._meta._counter = None
+    for declaration in factory_class._meta.base_declarations.values():
+        if isinstance(declaration, factory.Iterator):
+            declaration.reset()
+
+
+def reseed(seed: int) -> None:
+    """Reseed factory_boy's random generator (and Faker's through it)."""
+    factory.random.reseed_random(seed)
+
+
+def randgen() -> Any:
+    """factory_boy's shared ``random.Random``."""
+    return factory.random.randgen
+
+
+def _probe_factories() -> Iterator[Any]:
+    class Probe(factory.Factory):
+        class Meta:
+            model = dict
+            exclude = ("hidden",)
+            rename = {"alias": "real"}
+
+        name = factory.Faker("first_name", locale="fr_FR")
+        number = factory.Sequence(lambda n: n)
+        lazy = factory.LazyAttribute(lambda o: o.number)
+        copy = factory.SelfAttribute("name", default="x")
+        hidden = factory.LazyFunction(lambda: 1)
+        alias = factory.Iterator([1, 2])
+        secret = factory.django.Password("pw")
+        fuzzy = factory.fuzzy.FuzzyInteger(1, 3)
+        child = factory.SubFactory(factory.DictFactory, key="value")
+
+        @factory.post_generation
+        def hook(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+            return None
+
+        class Params:
+            flag = 3
+            loud = factory.Trait(name="LOUD")
+
+    yield Probe
+
+
+def self_check() -> list[str]:
+    """Exercise every internal used here on a probe factory; return what broke (empty: ok)."""
+    problems: list[str] = []
+
+    def expect(what: str, check: Callable[[], bool]) -> None:
+        try:
+            ok = check()
+        except Exception as exc:  # an attribute gone, a signature changed...
+            problems.append(f"{what}: {type(exc).__name__}: {exc}")
+            return
+        if not ok:
+            problems.append(f"{what}: unexpected value")
+
+    try:
+        (probe,) = _probe_factories()
+    except Exception as exc:  # a declaration's signature changed
+        return [f"declaring a probe factory: {type(exc).__name__}: {exc}"]
+    decls: dict[str, Any] = {}
+    expect("base_declarations", lambda: bool(decls.update(declarations(probe))) or "name" in decls)
+    expect("parameters", lambda: set(parameters(probe)) == {"flag", "loud"})
+    expect("SimpleParameter", lambda: simple_parameters(probe) == {"flag": 3})
+    expect("Trait.overrides", lambda: trait_overrides(probe, "loud") == {"name": "LOUD"})
+    expect("Meta.model", lambda: model_of(probe) is dict and declared_model(probe) is dict)
+    expect("Meta.exclude", lambda: "hidden" in excluded(probe))
+    expect("Meta.rename", lambda: renames(probe) == {"alias": "real"})
+    expect("Trait", lambda: is_trait(parameters(probe)["loud"]))
+    expect("Meta.abstract", lambda: is_abstract(probe) is False)
+    expect(
+        "Faker._defaults",
+        lambda: faker_spec(decls["name"]) == ("first_name", {}, "fr_FR"),
+    )
+    expect("Faker._DEFAULT_LOCALE", lambda: isinstance(default_locale(), str))
+    expect("Faker._get_faker", lambda: bool(faker_for("fr_FR").format("first_name")))
+    expect("builder phases", lambda: is_post_generation(decls["hook"]))
+    expect("builder phases", lambda: is_declaration(decls["lazy"]) and not is_declaration(3))
+    expect("Sequence.function", lambda: function_of(decls["number"])(4) == 4)
+    expect("SelfAttribute", lambda: self_attribute(decls["copy"]) == (0, ["name"], "x"))
+    expect("SelfAttribute default", lambda: factory.SelfAttribute("a").default is UNSPECIFIED)
+    expect("Transformer", lambda: transformer(decls["secret"])[1] == "pw")
+    expect("Iterator", lambda: iterator_values(decls["alias"])(3) == [1, 2, 1])
+    expect("fuzzy", lambda: fuzzer(decls["fuzzy"])() in (1, 2, 3))
+    expect("SubFactory._defaults", lambda: subfactory_defaults(decls["child"]) == {"key": "value"})
+    expect(
+        "_FactoryWrapper", lambda: wrap_factory(factory.DictFactory).get() is factory.DictFactory
+    )
+    expect(
+        "PostGenerationDeclaration", lambda: isinstance(decls["hook"], PostGenerationDeclaration)
+    )
+    reset_sequence(probe)
+    expect("sequence counter", lambda: reserve_sequence(probe, 5) == 0)
+    expect("sequence counter", lambda: probe.build()["number"] == 5)
+    expect("randgen", lambda: hasattr(randgen(), "randint"))
+    return problems
