@@ -21,6 +21,10 @@ import factory.enums
 import factory.fuzzy
 import factory.random
 
+#: factory_boy's package, typed loosely: it ships partial annotations; this module is the one
+#: place that reaches into it.
+_fb: Any = factory
+
 __all__ = [
     "UNSPECIFIED",
     "DjangoModelFactory",
@@ -68,7 +72,7 @@ if TYPE_CHECKING:
         def call(self, instance: Any, step: Any, context: Any) -> Any: ...
 
     class FakerDeclaration:
-        """``factory.Faker``."""
+        """``_fb.Faker``."""
 
         provider: str
 
@@ -76,7 +80,7 @@ if TYPE_CHECKING:
         def evaluate(self, instance: Any, step: Any, extra: dict[str, Any]) -> Any: ...
 
     class DjangoModelFactory(metaclass=FactoryMetaClass):
-        """``factory.django.DjangoModelFactory``: ``build``, ``create`` and their batches."""
+        """``_fb.django.DjangoModelFactory``: ``build``, ``create`` and their batches."""
 
         _meta: Any
 
@@ -95,12 +99,12 @@ if TYPE_CHECKING:
         def reset_sequence(cls, value: int | None = None, force: bool = False) -> None: ...
 
 else:
-    FactoryMetaClass = factory.base.FactoryMetaClass
-    PostGenerationDeclaration = factory.declarations.PostGenerationDeclaration
-    FakerDeclaration = factory.Faker
-    DjangoModelFactory = factory.django.DjangoModelFactory
+    FactoryMetaClass = _fb.base.FactoryMetaClass
+    PostGenerationDeclaration = _fb.declarations.PostGenerationDeclaration
+    FakerDeclaration = _fb.Faker
+    DjangoModelFactory = _fb.django.DjangoModelFactory
 #: SelfAttribute's "no default given" marker.
-UNSPECIFIED: Any = factory.declarations._UNSPECIFIED
+UNSPECIFIED: Any = _fb.declarations._UNSPECIFIED
 
 
 def declarations(factory_class: Any) -> dict[str, Any]:
@@ -118,7 +122,7 @@ def simple_parameters(factory_class: Any) -> dict[str, Any]:
     return {
         name: param.value
         for name, param in factory_class._meta.parameters.items()
-        if isinstance(param, factory.declarations.SimpleParameter)
+        if isinstance(param, _fb.declarations.SimpleParameter)
     }
 
 
@@ -153,44 +157,42 @@ def is_abstract(factory_class: Any) -> bool:
 
 
 def is_belongs_to(value: Any) -> bool:
-    """True for a ``SubFactory`` making a parent row (not ``factory.Dict``/``factory.List``)."""
-    return isinstance(value, factory.SubFactory) and not isinstance(
-        value, (factory.Dict, factory.List)
-    )
+    """True for a ``SubFactory`` making a parent row (not ``_fb.Dict``/``_fb.List``)."""
+    return isinstance(value, _fb.SubFactory) and not isinstance(value, (_fb.Dict, _fb.List))
 
 
 def is_trait(value: Any) -> bool:
-    """True for a ``factory.Trait`` (a named state)."""
-    return isinstance(value, factory.Trait)
+    """True for a ``_fb.Trait`` (a named state)."""
+    return isinstance(value, _fb.Trait)
 
 
 def is_declaration(value: Any) -> bool:
     """True for anything factory_boy evaluates (a declaration), False for a plain value."""
-    return factory.enums.get_builder_phase(value) is not None
+    return _fb.enums.get_builder_phase(value) is not None
 
 
 def is_post_generation(value: Any) -> bool:
     """True for declarations that run after the object exists (post_generation, RelatedFactory)."""
-    return factory.enums.get_builder_phase(value) == factory.enums.BuilderPhase.POST_INSTANTIATION
+    return bool(_fb.enums.get_builder_phase(value) == _fb.enums.BuilderPhase.POST_INSTANTIATION)
 
 
 def default_locale() -> str:
-    """The locale ``factory.Faker`` uses when a declaration names none."""
-    return str(factory.Faker._DEFAULT_LOCALE)
+    """The locale ``_fb.Faker`` uses when a declaration names none."""
+    return str(_fb.Faker._DEFAULT_LOCALE)
 
 
 def override_default_locale(locale: str) -> Any:
-    """Context manager: factory.Faker's default locale for the block (public API)."""
-    return factory.Faker.override_default_locale(locale)
+    """Context manager: _fb.Faker's default locale for the block (public API)."""
+    return _fb.Faker.override_default_locale(locale)
 
 
 def faker_for(locale: str | None) -> Any:
     """The (shared) ``faker.Faker`` that factory_boy uses for ``locale``."""
-    return factory.Faker._get_faker(locale or default_locale())
+    return _fb.Faker._get_faker(locale or default_locale())
 
 
 def faker_spec(declaration: Any) -> tuple[str, dict[str, Any], str | None]:
-    """A ``factory.Faker`` as (provider, provider kwargs, locale or None)."""
+    """A ``_fb.Faker`` as (provider, provider kwargs, locale or None)."""
     defaults = dict(declaration._defaults)
     locale = defaults.pop("locale", None)
     return declaration.provider, defaults, locale
@@ -213,12 +215,12 @@ def self_attribute(declaration: Any) -> tuple[int, list[str], Any]:
 
 
 def transformer(declaration: Any) -> tuple[Callable[[Any], Any], Any]:
-    """A Transformer (``factory.django.Password``...) as (transform, raw default)."""
+    """A Transformer (``_fb.django.Password``...) as (transform, raw default)."""
     return declaration.transform, declaration.default
 
 
 def iterator_values(declaration: Any) -> Callable[[int], list[Any]]:
-    """``n`` -> the next ``n`` values of a ``factory.Iterator`` (shared cycle, like create())."""
+    """``n`` -> the next ``n`` values of a ``_fb.Iterator`` (shared cycle, like create())."""
 
     def take(n: int) -> list[Any]:
         return [declaration.evaluate(None, None, {}) for _ in range(n)]
@@ -234,7 +236,7 @@ def fuzzer(declaration: Any) -> Callable[[], Any]:
 
 def wrap_factory(related: Any) -> Any:
     """A lazy factory reference (class, dotted path or callable) with ``.get()``."""
-    return factory.declarations._FactoryWrapper(related)
+    return _fb.declarations._FactoryWrapper(related)
 
 
 def reserve_sequence(factory_class: Any, n: int) -> int:
@@ -251,46 +253,50 @@ def reset_sequence(factory_class: Any) -> None:
     """Forget the counter so the next use asks ``_setup_next_sequence`` again."""
     factory_class._meta._counter = None
     for declaration in factory_class._meta.base_declarations.values():
-        if isinstance(declaration, factory.Iterator):
+        if isinstance(declaration, _fb.Iterator):
             declaration.reset()
 
 
 def reseed(seed: int) -> None:
     """Reseed factory_boy's random generator (and Faker's through it)."""
-    factory.random.reseed_random(seed)
+    _fb.random.reseed_random(seed)
 
 
 def randgen() -> Any:
     """factory_boy's shared ``random.Random``."""
-    return factory.random.randgen
+    return _fb.random.randgen
 
 
 def _probe_factories() -> Iterator[Any]:
-    class Probe(factory.Factory):
-        class Meta:
-            model = dict
-            exclude = ("hidden",)
-            rename = {"alias": "real"}
+    """One small factory using every declaration type the bulk path reads."""
 
-        name = factory.Faker("first_name", locale="fr_FR")
-        number = factory.Sequence(lambda n: n)
-        lazy = factory.LazyAttribute(lambda o: o.number)
-        copy = factory.SelfAttribute("name", default="x")
-        hidden = factory.LazyFunction(lambda: 1)
-        alias = factory.Iterator([1, 2])
-        secret = factory.django.Password("pw")
-        fuzzy = factory.fuzzy.FuzzyInteger(1, 3)
-        child = factory.SubFactory(factory.DictFactory, key="value")
+    def hook(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
+        return None
 
-        @factory.post_generation
-        def hook(obj: Any, create: bool, extracted: Any, **kwargs: Any) -> None:
-            return None
+    class Meta:
+        model = dict
+        exclude = ("hidden",)
+        rename = {"alias": "real"}
 
-        class Params:
-            flag = 3
-            loud = factory.Trait(name="LOUD")
+    class Params:
+        flag = 3
+        loud = _fb.Trait(name="LOUD")
 
-    yield Probe
+    attrs = {
+        "Meta": Meta,
+        "Params": Params,
+        "name": _fb.Faker("first_name", locale="fr_FR"),
+        "number": _fb.Sequence(lambda n: n),
+        "lazy": _fb.LazyAttribute(lambda o: o.number),
+        "copy": _fb.SelfAttribute("name", default="x"),
+        "hidden": _fb.LazyFunction(lambda: 1),
+        "alias": _fb.Iterator([1, 2]),
+        "secret": _fb.django.Password("pw"),
+        "fuzzy": _fb.fuzzy.FuzzyInteger(1, 3),
+        "child": _fb.SubFactory(_fb.DictFactory, key="value"),
+        "hook": _fb.post_generation(hook),
+    }
+    yield _fb.base.FactoryMetaClass("Probe", (_fb.Factory,), attrs)
 
 
 def self_check() -> list[str]:
@@ -330,14 +336,12 @@ def self_check() -> list[str]:
     expect("builder phases", lambda: is_declaration(decls["lazy"]) and not is_declaration(3))
     expect("Sequence.function", lambda: function_of(decls["number"])(4) == 4)
     expect("SelfAttribute", lambda: self_attribute(decls["copy"]) == (0, ["name"], "x"))
-    expect("SelfAttribute default", lambda: factory.SelfAttribute("a").default is UNSPECIFIED)
+    expect("SelfAttribute default", lambda: _fb.SelfAttribute("a").default is UNSPECIFIED)
     expect("Transformer", lambda: transformer(decls["secret"])[1] == "pw")
     expect("Iterator", lambda: iterator_values(decls["alias"])(3) == [1, 2, 1])
     expect("fuzzy", lambda: fuzzer(decls["fuzzy"])() in (1, 2, 3))
     expect("SubFactory._defaults", lambda: subfactory_defaults(decls["child"]) == {"key": "value"})
-    expect(
-        "_FactoryWrapper", lambda: wrap_factory(factory.DictFactory).get() is factory.DictFactory
-    )
+    expect("_FactoryWrapper", lambda: wrap_factory(_fb.DictFactory).get() is _fb.DictFactory)
     expect(
         "PostGenerationDeclaration", lambda: isinstance(decls["hook"], PostGenerationDeclaration)
     )

@@ -48,7 +48,7 @@ class ForgeFactoryMetaClass(adapter.FactoryMetaClass):
 
     def __getattr__(cls, name: str) -> Any:
         if name.startswith(("with_", "for_")) and not name.startswith("_"):
-            builder = FactoryBuilder(cls)  # type: ignore[arg-type]
+            builder = FactoryBuilder(cls)
             return getattr(builder, name)
         raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 

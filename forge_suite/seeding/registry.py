@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from forge_suite.seeding.factories import Factory
 
 __all__ = ["all_factories", "factories_for", "register", "unregister"]
 
-_FACTORIES: list[Any] = []
+_FACTORIES: list[type[Factory]] = []
 
 
-def register(factory_class: Any) -> None:
+def register(factory_class: type[Factory]) -> None:
     """Record a concrete suite factory (called by the factory metaclass)."""
     _FACTORIES.append(factory_class)
 
 
-def unregister(factory_class: Any) -> None:
+def unregister(factory_class: type[Factory]) -> None:
     """Forget a factory (tests that define throwaway factories)."""
     if factory_class in _FACTORIES:
         _FACTORIES.remove(factory_class)
 
 
-def all_factories() -> list[Any]:
+def all_factories() -> list[type[Factory]]:
     """Every concrete suite factory defined so far."""
     return list(_FACTORIES)
 
 
-def factories_for(model: Any) -> list[Any]:
+def factories_for(model: type[Any]) -> list[type[Factory]]:
     """The suite factories whose ``Meta.model`` is ``model`` (first defined first)."""
     from forge_suite.seeding.adapter import model_of
 

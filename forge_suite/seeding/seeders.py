@@ -34,7 +34,7 @@ from forge_suite.seeding.exceptions import (
     SeederFailed,
     UnknownSeeder,
 )
-from forge_suite.seeding.session import current_session, derive_seed, seeded
+from forge_suite.seeding.session import count_saved, derive_seed, seeded
 
 __all__ = [
     "ALL_ENVIRONMENTS",
@@ -253,14 +253,6 @@ class _DryRunRollback(Exception):
     pass
 
 
-def _count_saved(sender: Any, created: bool = False, raw: bool = False, **kwargs: Any) -> None:
-    """Count rows saved one by one (factory_boy ``create``, ``objects.create``) in a seeder."""
-    from forge_suite.seeding.models import SeedRun
-
-    if created and not raw and sender is not SeedRun:
-        current_session().count(sender._meta.label, 1)
-
-
 def run_seeders(
     seeders: Iterable[type[Seeder] | str] | None = None,
     *,
@@ -335,7 +327,7 @@ def run_seeders(
                 raise SeederFailed(name, exc) from exc
             report.seeders.append(SeederReport(name, rows, seconds))
 
-    post_save.connect(_count_saved, dispatch_uid="forge_seeding.count_saved", weak=False)
+    post_save.connect(count_saved, dispatch_uid="forge_seeding.count_saved", weak=False)
     try:
         _run(run_all, dry_run, using)
     finally:

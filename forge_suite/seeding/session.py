@@ -18,7 +18,7 @@ from typing import Any
 from forge_suite.seeding import adapter
 from forge_suite.seeding.registry import all_factories
 
-__all__ = ["SeedSession", "current_session", "derive_seed", "seeded"]
+__all__ = ["SeedSession", "count_saved", "current_session", "derive_seed", "seeded"]
 
 
 @dataclass
@@ -53,6 +53,14 @@ def current_session() -> SeedSession:
         session = SeedSession(seed=secrets.randbits(63), locale=app_settings.LOCALE)
         _current.set(session)
     return session
+
+
+def count_saved(sender: Any, created: bool = False, raw: bool = False, **kwargs: Any) -> None:
+    """``post_save`` receiver: count rows saved one by one (``create()``) in the session."""
+    from forge_suite.seeding.models import SeedRun
+
+    if created and not raw and sender is not SeedRun:
+        current_session().count(sender._meta.label, 1)
 
 
 def derive_seed(seed: int, name: str) -> int:

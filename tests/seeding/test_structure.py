@@ -107,3 +107,59 @@ def test_manage_py_check_names_a_changed_factory_boy(monkeypatch: pytest.MonkeyP
     (error,) = check_factory_boy()
     assert error.id == "forge_seeding.E001"
     assert "SelfAttribute default" in error.msg
+
+
+USAGE = """
+from typing import assert_type
+
+from forge_suite.seeding import (
+    BulkResult, Factory, FactoryBuilder, HasMany, HasOne, SeedSession, Seeder, UniqueFaker,
+    bulk_create, run_seeders, sample, seeded,
+)
+from forge_suite.seeding.seeders import SeedReport
+from forge_suite.seeding.testing import assert_factory_valid, seeded as test_seeded
+
+
+class TagFactory(Factory):
+    class Meta:
+        model = "blog.Tag"
+
+    name = UniqueFaker("word")
+    posts = HasMany("blog.factories.PostFactory", fk="author")
+    profile = HasOne("accounts.factories.ProfileFactory", fk="user")
+
+
+class TagSeeder(Seeder):
+    def run(self) -> None:
+        assert_type(TagFactory.bulk(self.count(3)), BulkResult)
+
+
+assert_type(TagFactory.states("x"), FactoryBuilder)
+assert_type(TagFactory.builder().set(name="a").with_("posts", 2), FactoryBuilder)
+assert_type(bulk_create(TagFactory, 2, tags=sample([1, 2], k=(1, 2))), BulkResult)
+assert_type(run_seeders([TagSeeder], seed=1), SeedReport)
+with seeded(1) as session:
+    assert_type(session, SeedSession)
+with test_seeded(1) as run:
+    assert_type(run.rows["blog.Tag"], int)
+assert_factory_valid(TagFactory, 5, bulk=True)
+"""
+
+
+@pytest.mark.slow
+def test_public_api_is_typed_for_mypy_strict(tmp_path: Path) -> None:
+    from mypy import api
+
+    usage = tmp_path / "usage.py"
+    usage.write_text(USAGE)
+    root = PACKAGE.parent.parent
+    out, err, status = api.run(
+        [
+            "--strict",
+            "--follow-imports=silent",
+            "--config-file",
+            str(root / "pyproject.toml"),
+            str(usage),
+        ]
+    )
+    assert status == 0, out + err

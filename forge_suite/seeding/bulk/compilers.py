@@ -30,6 +30,8 @@ from forge_suite.seeding.exceptions import BulkError
 from forge_suite.seeding.session import SeedSession
 from forge_suite.seeding.unique import UniqueFaker, unique_suffix
 
+_fb: Any = factory  # the declaration classes below are factory_boy's public API
+
 __all__ = [
     "COMPILERS",
     "Column",
@@ -73,7 +75,9 @@ class Context:
         return self.session.rng
 
 
-def _pool(session: SeedSession, provider: str, kwargs: dict[str, Any], locale: str | None) -> list:
+def _pool(
+    session: SeedSession, provider: str, kwargs: dict[str, Any], locale: str | None
+) -> list[Any]:
     """Pre-generated values for one Faker declaration, made with the factory's own Faker.
 
     The pool depends only on the session seed and the declaration, not on call order.
@@ -196,15 +200,15 @@ def reject_sample(value: Any, ctx: Context) -> Compiled:
 
 #: Declaration type -> compiler. Add an entry to teach the bulk path a new declaration.
 COMPILERS: dict[type, Callable[[Any, Context], Compiled]] = {
-    factory.Faker: compile_faker,
-    factory.LazyAttributeSequence: compile_lazy_attribute_sequence,
-    factory.Sequence: compile_sequence,
-    factory.LazyFunction: compile_lazy_function,
-    factory.LazyAttribute: compile_lazy_attribute,
-    factory.SelfAttribute: compile_self_attribute,
-    factory.Iterator: compile_iterator,
-    factory.fuzzy.BaseFuzzyAttribute: compile_fuzzy,
-    factory.declarations.Transformer: compile_transformer,
+    _fb.Faker: compile_faker,
+    _fb.LazyAttributeSequence: compile_lazy_attribute_sequence,
+    _fb.Sequence: compile_sequence,
+    _fb.LazyFunction: compile_lazy_function,
+    _fb.LazyAttribute: compile_lazy_attribute,
+    _fb.SelfAttribute: compile_self_attribute,
+    _fb.Iterator: compile_iterator,
+    _fb.fuzzy.BaseFuzzyAttribute: compile_fuzzy,
+    _fb.declarations.Transformer: compile_transformer,
     sample: reject_sample,
 }
 
@@ -275,7 +279,7 @@ def compile_foreign_key(
     """
     if value is FILLED_BY_CALLER:
         return None
-    if isinstance(value, factory.SubFactory):
+    if isinstance(value, _fb.SubFactory):
         parent_recipe = as_recipe(value.get_factory())
         defaults = {**adapter.subfactory_defaults(value), **(nested or {})}
         return parent_recipe.set(**defaults) if defaults else parent_recipe

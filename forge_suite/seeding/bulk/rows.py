@@ -47,9 +47,9 @@ class Row:
             return value
         field = context.fk_fields.get(name)
         if field is not None:
-            related = field.related_model
+            related: Any = field.related_model
             pk = values.get(field.attname)
-            stub = related(pk=pk) if pk is not None else None  # type: ignore[operator]
+            stub = related(pk=pk) if pk is not None else None
             values[name] = stub
             return stub
         if name in context.params:

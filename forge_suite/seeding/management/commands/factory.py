@@ -14,7 +14,7 @@ from forge_suite.seeding import adapter
 from forge_suite.seeding.exceptions import SeedingError
 from forge_suite.seeding.factories import Factory, factories_for
 from forge_suite.seeding.management.commands.db_seed import validate_locale
-from forge_suite.seeding.session import seeded
+from forge_suite.seeding.session import count_saved, seeded
 
 
 def parse_with(values: list[str]) -> list[tuple[str, Any]]:
@@ -93,9 +93,7 @@ class Command(BaseCommand):
                 else:
                     from django.db.models.signals import post_save
 
-                    from forge_suite.seeding.seeders import _count_saved
-
-                    post_save.connect(_count_saved, dispatch_uid="forge_seeding.factory_cmd")
+                    post_save.connect(count_saved, dispatch_uid="forge_seeding.factory_cmd")
                     try:
                         with transaction.atomic():
                             recipe.create_batch(count)
