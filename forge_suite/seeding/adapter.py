@@ -40,6 +40,7 @@ __all__ = [
     "function_of",
     "is_belongs_to",
     "is_declaration",
+    "is_plain_sequence",
     "is_post_generation",
     "is_trait",
     "model_of",
@@ -159,6 +160,11 @@ def is_abstract(factory_class: Any) -> bool:
 def is_belongs_to(value: Any) -> bool:
     """True for a ``SubFactory`` making a parent row (not ``_fb.Dict``/``_fb.List``)."""
     return isinstance(value, _fb.SubFactory) and not isinstance(value, (_fb.Dict, _fb.List))
+
+
+def is_plain_sequence(value: Any) -> bool:
+    """True for ``factory.Sequence`` (whose function takes only the number)."""
+    return isinstance(value, _fb.Sequence) and not isinstance(value, _fb.LazyAttributeSequence)
 
 
 def is_trait(value: Any) -> bool:
@@ -334,6 +340,7 @@ def self_check() -> list[str]:
     expect("Faker._get_faker", lambda: bool(faker_for("fr_FR").format("first_name")))
     expect("builder phases", lambda: is_post_generation(decls["hook"]))
     expect("builder phases", lambda: is_declaration(decls["lazy"]) and not is_declaration(3))
+    expect("Sequence", lambda: is_plain_sequence(decls["number"]))
     expect("Sequence.function", lambda: function_of(decls["number"])(4) == 4)
     expect("SelfAttribute", lambda: self_attribute(decls["copy"]) == (0, ["name"], "x"))
     expect("SelfAttribute default", lambda: _fb.SelfAttribute("a").default is UNSPECIFIED)

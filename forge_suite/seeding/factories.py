@@ -22,6 +22,7 @@ from forge_suite.seeding.bulk import BulkResult, Recipe, bulk_create
 from forge_suite.seeding.exceptions import UnknownRelation, UnknownState
 from forge_suite.seeding.registry import all_factories, factories_for
 from forge_suite.seeding.relations import HasMany, HasOne, Relation, Relationship, resolve_count
+from forge_suite.seeding.sequences import next_sequence
 from forge_suite.seeding.unique import UniqueFaker, unique_suffix
 
 __all__ = [
@@ -63,13 +64,9 @@ class Factory(adapter.DjangoModelFactory, metaclass=ForgeFactoryMetaClass):
 
     @classmethod
     def _setup_next_sequence(cls) -> int:
-        # Start after the rows already in the table, so unique sequence values created by an
-        # earlier run (or another process) are not produced again.
-        model = adapter.model_of(cls)
-        try:
-            return int(model._default_manager.count())
-        except Exception:  # no table yet, or no database access (build() in unit tests)
-            return 0
+        # Start after the rows and the sequence values already in the table, so values made
+        # by an earlier run (or another process) are not produced again.
+        return next_sequence(cls)
 
     # -- introspection -------------------------------------------------------------------
     @classmethod

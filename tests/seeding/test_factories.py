@@ -137,3 +137,29 @@ def test_plain_factory_boy_factories_work_with_the_bulk_path(session: object) ->
     assert Comment.objects.count() == 25
     assert result.rows["blog.Post"] == 25
     assert all(c.body for c in Comment.objects.all())
+
+
+def test_sequence_formats_are_learnt_from_the_function() -> None:
+    from forge_suite.seeding.sequences import sequence_format
+
+    assert sequence_format(lambda n: f"SKU-{n:06d}") == ("SKU-", "")
+    assert sequence_format(lambda n: f"post-{n}-draft") == ("post-", "-draft")
+    assert sequence_format(lambda n: n + 1000) == 1000
+    assert sequence_format(lambda n: f"x{n % 7}") is None  # not the number itself
+    assert sequence_format(lambda n: n * 2) is None
+    assert sequence_format(lambda n: 1 / 0) is None
+
+
+def test_factory_boy_sequences_continue_after_existing_values() -> None:
+    from example_project.shop.factories import ProductFactory
+    from example_project.shop.models import Product
+
+    with seeded(1):
+        ProductFactory.create_batch(3)
+        ProductFactory.bulk(3)
+    Product.objects.filter(sku="SKU-000001").delete()
+    with seeded(2):
+        made = ProductFactory.create()
+        ProductFactory.bulk(2)
+    assert made.sku == "SKU-000006"
+    assert Product.objects.filter(sku__in=["SKU-000007", "SKU-000008"]).count() == 2

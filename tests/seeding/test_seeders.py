@@ -206,3 +206,13 @@ def test_demo_seeders_make_a_believable_site(testing_env: None) -> None:
 def test_verbosity_zero_is_quiet(fixture_seeders: None) -> None:
     assert seed(verbosity=0) == ""
     assert Tag.objects.count() == 4
+
+
+def test_sequences_continue_after_the_highest_stored_value(testing_env: None) -> None:
+    seed("--class", "ProductSeeder", "--seed", "1")
+    assert Product.objects.count() == 60
+    Product.objects.filter(sku="SKU-000000").delete()  # 59 rows left, SKU-000059 among them
+    seed("--class", "ProductSeeder", "--seed", "2")
+    skus = list(Product.objects.values_list("sku", flat=True))
+    assert len(skus) == len(set(skus)) == 119
+    assert max(skus) == "SKU-000119"
