@@ -115,3 +115,42 @@ def test_a_database_error_is_a_command_error_and_keeps_nothing(colliding_factory
     with pytest.raises(CommandError, match=expected):
         factory("auth.User", "3", "--factory", f"{__name__}.CollidingUserFactory")
     assert not get_user_model().objects.filter(username="same-name").exists()
+
+
+@pytest.fixture
+def repeating_sku_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Product factory whose SKUs repeat every three rows (a unique column collides)."""
+    import sys
+
+    import factory as factory_boy
+
+    from example_project.shop.factories import ProductFactory
+    from forge_suite.seeding import registry
+
+    class RepeatingSkuFactory(ProductFactory):
+        class Meta:
+            model = Product
+
+        sku = factory_boy.Sequence(lambda n: f"SKU-{n % 3}")
+
+    monkeypatch.setattr(
+        sys.modules[__name__], "RepeatingSkuFactory", RepeatingSkuFactory, raising=False
+    )
+    yield RepeatingSkuFactory
+    registry.unregister(RepeatingSkuFactory)
+
+
+@pytest.mark.parametrize("fast_writer", [True, False], ids=["fast-writer", "bulk_create"])
+def test_a_unique_violation_on_the_bulk_path_is_djangos_integrity_error(
+    repeating_sku_factory: Any, fast_writer: bool
+) -> None:
+    from django.db import IntegrityError
+    from django.test import override_settings
+
+    with override_settings(FORGE={"SEEDING": {"FAST_WRITER": fast_writer}}):
+        with pytest.raises(IntegrityError):
+            repeating_sku_factory.bulk(5)
+        expected = r"Creating 5 shop\.Product rows failed and nothing was kept"
+        with pytest.raises(CommandError, match=expected):
+            factory("shop.Product", "5", "--bulk", "--factory", f"{__name__}.RepeatingSkuFactory")
+    assert not Product.objects.exists()

@@ -123,7 +123,12 @@ def copy_insert(model: type[models.Model], objects: list[Any], connection: Any) 
                 obj.pk = key
         columns = ", ".join(qn(f.column) for f in fields)
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
-        with raw.copy(f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN") as copy:
+        # The raw cursor bypasses Django's error translation: without this a duplicate key
+        # surfaces as psycopg's UniqueViolation instead of django.db.IntegrityError.
+        with (
+            connection.wrap_database_errors,
+            raw.copy(f"COPY {qn(opts.db_table)} ({columns}) FROM STDIN") as copy,
+        ):
             write_row = copy.write_row
             for obj in objects:
                 write_row(build(obj))
@@ -166,7 +171,8 @@ def sqlite_insert(model: type[models.Model], objects: list[Any], connection: Any
         else:
             rest = rows
         if rest:
-            cursor.cursor.executemany(bulk_sql, rest)  # sqlite3 cursor: "?" placeholders
+            with connection.wrap_database_errors:  # sqlite3's errors -> Django's
+                cursor.cursor.executemany(bulk_sql, rest)  # sqlite3 cursor: "?" placeholders
     _mark_saved(objects, connection.alias)
 
 
