@@ -46,6 +46,7 @@ __all__ = [
     "model_of",
     "override_default_locale",
     "parameters",
+    "post_generation_hook",
     "randgen",
     "renames",
     "reseed",
@@ -245,6 +246,33 @@ def wrap_factory(related: Any) -> Any:
     return _fb.declarations._FactoryWrapper(related)
 
 
+class _CreateStep:
+    """The part of factory_boy's build step a post-generation hook reads: "we created it"."""
+
+    class builder:  # factory_boy reads step.builder.strategy
+        strategy = "create"
+
+
+def post_generation_hook(declaration: Any) -> Callable[[Any, bool, Any, dict[str, Any]], Any]:
+    """A callable running a ``@post_generation`` hook or ``PostGenerationMethodCall`` on a
+    created object: ``hook(instance, value_provided, value, extra)``.
+
+    Raises TypeError for post-generation declarations that build other objects through
+    factory_boy's step (``RelatedFactory``...), which the bulk path cannot run.
+    """
+    if isinstance(declaration, _fb.RelatedFactory) or not isinstance(
+        declaration, (_fb.PostGeneration, _fb.PostGenerationMethodCall)
+    ):
+        raise TypeError(type(declaration).__name__)
+    context_type = _fb.declarations.PostGenerationContext
+    step = _CreateStep()
+
+    def run(instance: Any, provided: bool, value: Any, extra: dict[str, Any]) -> Any:
+        return declaration.call(instance, step, context_type(provided, value, dict(extra)))
+
+    return run
+
+
 def reserve_sequence(factory_class: Any, n: int) -> int:
     """Take ``n`` consecutive sequence numbers from the factory's counter; return the first."""
     meta = factory_class._meta
@@ -351,6 +379,16 @@ def self_check() -> list[str]:
     expect("_FactoryWrapper", lambda: wrap_factory(_fb.DictFactory).get() is _fb.DictFactory)
     expect(
         "PostGenerationDeclaration", lambda: isinstance(decls["hook"], PostGenerationDeclaration)
+    )
+    calls: list[Any] = []
+    expect(
+        "post_generation",
+        lambda: (
+            post_generation_hook(_fb.post_generation(lambda *a, **k: calls.append((a, k))))(
+                "obj", True, 5, {"x": 1}
+            )
+            or calls == [(("obj", True, 5), {"x": 1})]
+        ),
     )
     reset_sequence(probe)
     expect("sequence counter", lambda: reserve_sequence(probe, 5) == 0)

@@ -22,6 +22,7 @@ from forge_suite.seeding.bulk.compilers import (
     compile_declaration,
     compile_foreign_key,
 )
+from forge_suite.seeding.bulk.hooks import Hooks
 from forge_suite.seeding.bulk.recipe import FILLED_BY_CALLER, Recipe, as_recipe, resolve
 from forge_suite.seeding.bulk.results import BulkResult, sample, source_pks
 from forge_suite.seeding.bulk.rows import Assembler, Row, RowContext
@@ -97,6 +98,7 @@ class Plan:
             f"{factory_class.__name__}", self.row_fns, self.fk_fields, self.params
         )
         self.assembler = Assembler(model, self.fk_fields)
+        self.hooks = Hooks(factory_class.__name__, model, spec.hooks, spec.hook_values)
         self.children: list[tuple[Plan, Any, str]] = []
         for decl, count, extra in spec.relations:
             if isinstance(decl, HasOne) and not count:
@@ -214,13 +216,17 @@ class Plan:
         objects = self.make_objects(n, fixed, result)
         insert_objects(self.model, objects, self.using)
         pks = [obj.pk for obj in objects]
-        del objects
         result.rows[self.label] += n
         self.session.count(self.label, n)
         for field, spec in self.m2m:
             self._write_m2m(field, spec, pks, result)
         for child, count, fk in self.children:
             child.run_for_parents(pks, count, fk, result)
+        if self.hooks:
+            written = self.hooks.run(objects, self.using)
+            result.rows.update(written)
+            for label, rows in written.items():
+                self.session.count(label, rows)
         return pks
 
     def _write_m2m(
