@@ -37,6 +37,10 @@ class SeederFailed(SeedingError):
         self.cause = cause
 
 
+class InvalidScale(SeedingError, ValueError):
+    """A ``scale`` (``db_seed --scale``) that is not a finite number in (0, MAX_SCALE]."""
+
+
 class ProductionGuard(SeedingError, PermissionError):
     """Seeding was requested in production without ``force``."""
 

@@ -15,6 +15,7 @@ from django.test import override_settings
 from example_project.blog.models import Comment, Post, Tag
 from example_project.shop.models import Order, Product
 from forge_suite.seeding.api import already_seeded
+from forge_suite.seeding.exceptions import InvalidScale
 from forge_suite.seeding.models import SeedRun
 from forge_suite.seeding.seeders import ordered, registry, run_seeders
 from tests.seeding.seeders_fixture import AlphaSeeder, BetaSeeder, paths
@@ -138,6 +139,18 @@ def test_bad_options_are_command_errors(fixture_seeders: None) -> None:
         seed("--locale", "xx_YY")
     with pytest.raises(CommandError, match="cannot be combined"):
         seed("--fresh", "--dry-run", "--no-input")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "1e9", "-2"])
+def test_a_scale_that_is_not_a_sane_number_is_bad_input(fixture_seeders: None, value: str) -> None:
+    with pytest.raises(CommandError) as info:
+        seed("--scale", value)
+    message = str(info.value)
+    assert message.startswith("--scale must be positive, finite and at most 10,000")
+    assert "failed" not in message  # not blamed on a seeder
+    assert not Tag.objects.exists()
+    with pytest.raises(InvalidScale):
+        run_seeders(["AlphaSeeder"], scale=float(value))
 
 
 def test_scale_multiplies_counts(fixture_seeders: None) -> None:
