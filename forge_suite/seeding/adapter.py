@@ -55,6 +55,7 @@ __all__ = [
     "self_attribute",
     "self_check",
     "simple_parameters",
+    "step_factory",
     "subfactory_defaults",
     "trait_overrides",
     "transformer",
@@ -241,6 +242,11 @@ def fuzzer(declaration: Any) -> Callable[[], Any]:
     return fuzz
 
 
+def step_factory(step: Any) -> Any:
+    """The factory class a build step (the ``step`` a declaration is evaluated with) builds."""
+    return step.builder.factory_meta.factory
+
+
 def wrap_factory(related: Any) -> Any:
     """A lazy factory reference (class, dotted path or callable) with ``.get()``."""
     return _fb.declarations._FactoryWrapper(related)
@@ -389,6 +395,17 @@ def self_check() -> list[str]:
             )
             or calls == [(("obj", True, 5), {"x": 1})]
         ),
+    )
+    steps: list[Any] = []
+
+    def evaluate(self: Any, instance: Any, step: Any, extra: Any) -> int:
+        steps.append(step_factory(step))
+        return 1
+
+    step_probe = type("StepProbe", (_fb.declarations.BaseDeclaration,), {"evaluate": evaluate})
+    expect(
+        "step.builder.factory_meta",
+        lambda: _fb.DictFactory(v=step_probe()) == {"v": 1} and steps == [_fb.DictFactory],
     )
     reset_sequence(probe)
     expect("sequence counter", lambda: reserve_sequence(probe, 5) == 0)

@@ -45,5 +45,9 @@ class ProductionGuard(SeedingError, PermissionError):
     """Seeding was requested in production without ``force``."""
 
 
+class UniqueValuesExhausted(SeedingError, ValueError):
+    """A UniqueFaker found no new valid value: its provider's space is used up."""
+
+
 class BulkError(SeedingError, ValueError):
     """The bulk path was given something it cannot generate."""

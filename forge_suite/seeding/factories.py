@@ -43,6 +43,9 @@ class ForgeFactoryMetaClass(adapter.FactoryMetaClass):
 
     def __new__(mcs, class_name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
         new_class: Any = super().__new__(mcs, class_name, bases, attrs)
+        for name, declaration in adapter.declarations(new_class).items():
+            if isinstance(declaration, UniqueFaker):
+                declaration.bind(name)  # so its values are checked against the model field
         if not adapter.is_abstract(new_class) and adapter.declared_model(new_class) is not None:
             registry.register(new_class)
         return new_class

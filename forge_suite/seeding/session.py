@@ -31,6 +31,8 @@ class SeedSession:
     rng: random.Random = field(init=False)
     #: (provider, kwargs, locale) -> pre-generated values for the bulk path.
     pools: dict[Any, list[Any]] = field(default_factory=dict)
+    #: UniqueFaker column -> the values it has handed out (see forge_suite.seeding.unique).
+    uniques: dict[Any, Any] = field(default_factory=dict)
     #: "app_label.Model" -> rows written through the suite's factories.
     rows: Counter[str] = field(default_factory=Counter)
 

@@ -7,7 +7,7 @@ import unittest
 import pytest
 
 from example_project.accounts.factories import UserFactory
-from example_project.blog.factories import TagFactory
+from example_project.blog.factories import PostFactory, TagFactory
 from example_project.shop.factories import OrderFactory, ProductFactory
 from example_project.shop.models import Order, Product
 from forge_suite.seeding.session import current_session
@@ -53,7 +53,7 @@ def test_seeded_decorates_a_test_case_class() -> None:
 
 @pytest.mark.parametrize("bulk", [False, True], ids=["build", "bulk"])
 def test_demo_factories_make_valid_objects(bulk: bool) -> None:
-    for made in (UserFactory, ProductFactory):
+    for made in (UserFactory, PostFactory, TagFactory, ProductFactory):
         assert len(assert_factory_valid(made, 10, bulk=bulk)) == 10
     assert Product.objects.count() == 0  # the bulk check rolled its rows back
 

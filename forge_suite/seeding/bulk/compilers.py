@@ -56,11 +56,8 @@ class Compiled:
 
     column: Column | None = None
     row_fn: RowFn | None = None
-    #: Values already unique per row (a sequence): no suffix needed on a unique column.
+    #: Values already unique per row (a sequence, a UniqueFaker): no suffix on a unique column.
     is_sequence: bool = False
-    #: A UniqueFaker: unique whatever the model says, trimmed to this length.
-    unique: bool = False
-    max_length: int | None = None
 
 
 @dataclass
@@ -69,6 +66,7 @@ class Context:
 
     name: str
     session: SeedSession
+    factory_class: Any = None
 
     @property
     def rng(self) -> random.Random:
@@ -110,9 +108,34 @@ def compile_faker(value: Any, ctx: Context) -> Compiled:
     def column(n: int, seq: int) -> list[Any]:
         return rng.choices(pool, k=n)
 
-    if isinstance(value, UniqueFaker):
-        return Compiled(column, unique=True, max_length=value.max_length)
     return Compiled(column)
+
+
+def compile_unique_faker(value: UniqueFaker, ctx: Context) -> Compiled:
+    """New, valid values drawn one by one (see :mod:`forge_suite.seeding.unique`)."""
+    provider, kwargs, locale = adapter.faker_spec(value)
+    if any(adapter.is_declaration(v) for v in kwargs.values()):
+        raise Unsupported(f"{ctx.name}: Faker arguments that are declarations")
+    value.bind(ctx.name)
+    unique = value.column(ctx.session, ctx.factory_class)
+    faker = adapter.faker_for(locale)
+    seed = f"{ctx.session.seed}:unique:{provider}:{sorted(kwargs.items())!r}:{unique.label}"
+
+    def column(n: int, seq: int) -> list[Any]:
+        # Faker's generator is shared: draw with this column's own random state.
+        rnd = faker.random
+        saved = rnd.getstate()
+        if unique.state is None:
+            rnd.seed(seed)
+        else:
+            rnd.setstate(unique.state)
+        try:
+            return value.draw(unique, faker, kwargs, n)
+        finally:
+            unique.state = rnd.getstate()
+            rnd.setstate(saved)
+
+    return Compiled(column, is_sequence=True)  # unique already: no suffix
 
 
 def compile_lazy_attribute_sequence(value: Any, ctx: Context) -> Compiled:
@@ -201,6 +224,7 @@ def reject_sample(value: Any, ctx: Context) -> Compiled:
 #: Declaration type -> compiler. Add an entry to teach the bulk path a new declaration.
 COMPILERS: dict[type, Callable[[Any, Context], Compiled]] = {
     _fb.Faker: compile_faker,
+    UniqueFaker: compile_unique_faker,
     _fb.LazyAttributeSequence: compile_lazy_attribute_sequence,
     _fb.Sequence: compile_sequence,
     _fb.LazyFunction: compile_lazy_function,
@@ -214,10 +238,15 @@ COMPILERS: dict[type, Callable[[Any, Context], Compiled]] = {
 
 
 def compile_declaration(
-    name: str, value: Any, session: SeedSession, unique: bool, max_length: int | None
+    name: str,
+    value: Any,
+    session: SeedSession,
+    unique: bool,
+    max_length: int | None,
+    factory_class: Any = None,
 ) -> Compiled:
     """Compile one declaration (or plain value) of a non-key field into a generator."""
-    ctx = Context(name, session)
+    ctx = Context(name, session, factory_class)
     compiler = next((COMPILERS[k] for k in type(value).__mro__ if k in COMPILERS), None)
     if compiler is not None:
         compiled = compiler(value, ctx)
@@ -226,9 +255,6 @@ def compile_declaration(
     else:
         constant = value
         compiled = Compiled(lambda n, seq: [constant] * n)
-    if compiled.unique:
-        unique = True
-        max_length = compiled.max_length or max_length
     if unique and not compiled.is_sequence:
         _make_column_unique(compiled, max_length, session.rng)
     return compiled

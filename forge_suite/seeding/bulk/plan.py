@@ -125,7 +125,9 @@ class Plan:
             return
         unique = field is not None and field.name in self.unique_fields
         max_length = getattr(field, "max_length", None)
-        compiled = compile_declaration(name, value, self.session, unique, max_length)
+        compiled = compile_declaration(
+            name, value, self.session, unique, max_length, self.factory_class
+        )
         target = self.rename.get(name, name)
         if compiled.row_fn is not None:
             self.row_fns[target] = compiled.row_fn
