@@ -20,6 +20,7 @@ import factory.django
 import factory.enums
 import factory.fuzzy
 import factory.random
+from django.contrib.auth.hashers import make_password
 
 #: factory_boy's package, typed loosely: it ships partial annotations; this module is the one
 #: place that reaches into it.
@@ -38,6 +39,7 @@ __all__ = [
     "faker_for",
     "faker_spec",
     "function_of",
+    "hashes_a_password",
     "is_belongs_to",
     "is_declaration",
     "is_plain_sequence",
@@ -46,6 +48,7 @@ __all__ = [
     "model_of",
     "override_default_locale",
     "parameters",
+    "password_declaration",
     "post_generation_hook",
     "randgen",
     "renames",
@@ -227,6 +230,21 @@ def transformer(declaration: Any) -> tuple[Callable[[Any], Any], Any]:
     return declaration.transform, declaration.default
 
 
+def hashes_a_password(declaration: Any, hasher: Callable[..., Any]) -> bool:
+    """True for a Transformer (``factory.django.Password``) hashing a plain value with
+    ``hasher``."""
+    return (
+        isinstance(declaration, _fb.declarations.Transformer)
+        and declaration.transform is hasher
+        and not is_declaration(declaration.default)
+    )
+
+
+def password_declaration(raw: Any, hasher: Callable[[Any], Any]) -> Any:
+    """A ``factory.django.Password`` for ``raw`` hashed with ``hasher``."""
+    return _fb.django.Password(raw, transform=hasher)
+
+
 def iterator_values(declaration: Any) -> Callable[[int], list[Any]]:
     """``n`` -> the next ``n`` values of a ``_fb.Iterator`` (shared cycle, like create())."""
 
@@ -379,6 +397,10 @@ def self_check() -> list[str]:
     expect("SelfAttribute", lambda: self_attribute(decls["copy"]) == (0, ["name"], "x"))
     expect("SelfAttribute default", lambda: _fb.SelfAttribute("a").default is UNSPECIFIED)
     expect("Transformer", lambda: transformer(decls["secret"])[1] == "pw")
+    expect(
+        "Password",
+        lambda: hashes_a_password(password_declaration("pw", make_password), make_password),
+    )
     expect("Iterator", lambda: iterator_values(decls["alias"])(3) == [1, 2, 1])
     expect("fuzzy", lambda: fuzzer(decls["fuzzy"])() in (1, 2, 3))
     expect("SubFactory._defaults", lambda: subfactory_defaults(decls["child"]) == {"key": "value"})

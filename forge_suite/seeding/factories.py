@@ -20,6 +20,8 @@ from typing import Any
 from forge_suite.seeding import adapter, registry
 from forge_suite.seeding.bulk import BulkResult, Recipe, bulk_create
 from forge_suite.seeding.exceptions import UnknownRelation, UnknownState
+from forge_suite.seeding.passwords import once_per_run
+from forge_suite.seeding.recycling import Recycled, recycled_kwargs, recycling, source_model
 from forge_suite.seeding.registry import all_factories, factories_for
 from forge_suite.seeding.relations import HasMany, HasOne, Relation, Relationship, resolve_count
 from forge_suite.seeding.sequences import next_sequence
@@ -42,6 +44,8 @@ class ForgeFactoryMetaClass(adapter.FactoryMetaClass):
     """Registers concrete factories and answers ``with_<relation>`` / ``for_<relation>``."""
 
     def __new__(mcs, class_name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
+        # Demo passwords are hashed once per run, not once per row (see seeding.passwords).
+        attrs = {name: once_per_run(value) for name, value in attrs.items()}
         new_class: Any = super().__new__(mcs, class_name, bases, attrs)
         for name, declaration in adapter.declarations(new_class).items():
             if isinstance(declaration, UniqueFaker):
@@ -110,6 +114,11 @@ class Factory(adapter.DjangoModelFactory, metaclass=ForgeFactoryMetaClass):
         return FactoryBuilder(cls).states(*names)
 
     @classmethod
+    def recycle(cls, *sources: Any) -> FactoryBuilder:
+        """A builder reusing ``sources`` for relations to their model (Laravel's recycle)."""
+        return FactoryBuilder(cls).recycle(*sources)
+
+    @classmethod
     def builder(cls) -> FactoryBuilder:
         return FactoryBuilder(cls)
 
@@ -164,6 +173,18 @@ class FactoryBuilder(Recipe):
         rel = self._relation(relation, ("belongs_to",))
         return self._copy(overrides={**self.overrides, rel.name: parent})
 
+    def recycle(self, *sources: Any) -> FactoryBuilder:
+        """Reuse existing rows for every relation to their model, anywhere in the graph.
+
+        ``PostFactory.with_comments(3).recycle(users)``: posts and comments draw their
+        authors from ``users`` (instances, a queryset or a ``BulkResult``) instead of
+        creating new users, on ``create()``, ``build()`` and ``bulk()`` alike.
+        """
+        recycled = dict(self.recycled)
+        for source in sources:
+            recycled[source_model(source)] = source
+        return self._copy(recycled=recycled)
+
     def _relation(self, name: str, kinds: Iterable[str]) -> Relation:
         relations = self.factory_class.relationships()
         rel = relations.get(name)
@@ -205,10 +226,26 @@ class FactoryBuilder(Recipe):
         return result
 
     def build(self, **kwargs: Any) -> Any:
-        return self.factory_class.build(**self.factory_kwargs(**kwargs))
+        return self._generate(self.factory_class.build, kwargs)
 
     def create(self, **kwargs: Any) -> Any:
-        return self.factory_class.create(**self.factory_kwargs(**kwargs))
+        return self._generate(self.factory_class.create, kwargs)
+
+    def _generate(self, make: Any, kwargs: dict[str, Any]) -> Any:
+        values = self.factory_kwargs(**kwargs)
+        if not self.recycled:
+            return make(**values)
+        recycled = self._recycled()
+        values = {**recycled_kwargs(self.factory_class, recycled, values), **values}
+        with recycling(recycled):
+            return make(**values)
+
+    def _recycled(self) -> Recycled:
+        # One per builder: a batch reads a recycled queryset once, not once per object.
+        cached: Recycled | None = self.__dict__.get("_recycled_cache")
+        if cached is None:
+            cached = self.__dict__["_recycled_cache"] = Recycled(self.recycled)
+        return cached
 
     def build_batch(self, size: int, **kwargs: Any) -> list[Any]:
         return [self.build(**kwargs) for _ in range(size)]

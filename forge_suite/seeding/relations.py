@@ -48,7 +48,12 @@ class Relationship(adapter.PostGenerationDeclaration):
         return self.factory_wrapper.get()
 
     def _make(self, instance: Any, step: Any, extra: dict[str, Any]) -> Any:
+        from forge_suite.seeding.recycling import active, recycled_kwargs
+
         kwargs = {**self.defaults, **extra, self.fk: instance}
+        recycled = active()
+        if recycled is not None:
+            kwargs = {**recycled_kwargs(self.get_factory(), recycled, kwargs), **kwargs}
         return step.recurse(self.get_factory(), kwargs)
 
 

@@ -221,3 +221,26 @@ def test_unique_faker_skips_stored_values_and_says_when_it_runs_out(bulk: bool) 
         assert "in 60 draws after 3 distinct values" in message
     finally:
         registry.unregister(GreekTagFactory)
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["create", "bulk"])
+def test_recycle_reuses_parents_everywhere_in_the_graph(bulk: bool) -> None:
+    with seeded(9):
+        users = UserFactory.create_batch(3)
+        posts = PostFactory.with_comments(2).recycle(users)
+        posts.bulk(6) if bulk else posts.create_batch(6)
+        comments = CommentFactory.recycle(User.objects.all())  # the post's author, two levels
+        comments.bulk(4) if bulk else comments.create_batch(4)
+    assert User.objects.count() == 3
+    assert Post.objects.count() == 10
+    assert Comment.objects.count() == 16
+    ids = {u.pk for u in users}
+    assert set(Post.objects.values_list("author_id", flat=True)) <= ids
+    assert set(Comment.objects.values_list("author_id", flat=True)) <= ids
+
+
+def test_recycle_rejects_what_is_not_a_source() -> None:
+    from forge_suite.seeding.exceptions import BulkError
+
+    with pytest.raises(BulkError, match="recycle\\(\\) takes model instances"):
+        PostFactory.recycle([1, 2])

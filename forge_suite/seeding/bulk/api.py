@@ -68,7 +68,12 @@ def bulk_create(
     elif count is None or isinstance(count, bool) or not isinstance(count, int) or count < 0:
         raise BulkError(f"count must be an int >= 0, not {count!r}")
 
-    plan = Plan(recipe, session, using, batch_size, fixed=fixed)
+    recycle: dict[Any, Sequence[Any]] = {}
+    if recipe.recycled:
+        from forge_suite.seeding.recycling import Recycled
+
+        recycle = Recycled(recipe.recycled).pks()
+    plan = Plan(recipe, session, using, batch_size, fixed=fixed, recycle=recycle)
     total: int | None = None
     if isinstance(count, int):
         total = count * len(parents_pks) if per is not None else count

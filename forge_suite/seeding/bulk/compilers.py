@@ -27,6 +27,7 @@ from forge_suite.seeding.bulk.recipe import FILLED_BY_CALLER, Recipe, as_recipe
 from forge_suite.seeding.bulk.results import sample, source_pks
 from forge_suite.seeding.bulk.rows import Row
 from forge_suite.seeding.exceptions import BulkError
+from forge_suite.seeding.passwords import hash_once, hashed_password
 from forge_suite.seeding.session import SeedSession
 from forge_suite.seeding.unique import UniqueFaker, unique_suffix
 
@@ -198,23 +199,10 @@ def compile_transformer(value: Any, ctx: Context) -> Compiled:
     transform, raw = adapter.transformer(value)
     if adapter.is_declaration(raw):
         raise Unsupported(f"{ctx.name}: Transformer around a declaration")
-    if transform is make_password:
-        hashed = hashed_password(ctx.session, raw)
+    if transform is make_password or transform is hash_once:
+        hashed = hashed_password(ctx.session, raw)  # hashing per row would dominate
         return Compiled(lambda n, seq: [hashed] * n)
     return Compiled(lambda n, seq: [transform(raw) for _ in range(n)])
-
-
-def hashed_password(session: SeedSession, raw: Any) -> str:
-    """One hash of ``raw`` per run: hashing per row would dominate seeding.
-
-    The salt is drawn from the session, so the output stays deterministic.
-    """
-    key = ("password", raw)
-    if key not in session.pools:
-        salt = "".join(session.rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=22))
-        session.pools[key] = [make_password(raw, salt=salt)]
-    hashed: str = session.pools[key][0]
-    return hashed
 
 
 def reject_sample(value: Any, ctx: Context) -> Compiled:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import models
@@ -44,8 +44,11 @@ class Plan:
         using: str,
         batch_size: int,
         fixed: dict[str, Any] | None = None,
+        recycle: dict[Any, Sequence[Any]] | None = None,
     ) -> None:
         factory_class = recipe.factory_class
+        #: Model -> keys of existing rows that SubFactory parents of that model reuse.
+        self.recycle = recycle or {}
         self.factory_class = factory_class
         self.session = session
         self.using = using
@@ -104,7 +107,8 @@ class Plan:
             if isinstance(decl, HasOne) and not count:
                 continue
             child_recipe = as_recipe(decl.get_factory()).set(**{**decl.defaults, **extra})
-            child = Plan(child_recipe, session, using, batch_size, {decl.fk: FILLED_BY_CALLER})
+            fill = {decl.fk: FILLED_BY_CALLER}
+            child = Plan(child_recipe, session, using, batch_size, fill, self.recycle)
             self.children.append((child, 1 if isinstance(decl, HasOne) else count, decl.fk))
 
     # -- compilation ---------------------------------------------------------------------
@@ -137,9 +141,13 @@ class Plan:
 
     def _compile_fk(self, fk: models.ForeignKey[Any, Any], value: Any) -> None:
         nested = self.spec.nested.get(fk.name)
+        if adapter.is_belongs_to(value) and not nested and fk.related_model in self.recycle:
+            value = self.recycle[fk.related_model]  # recycle(): reuse, do not create
         found = compile_foreign_key(self.label, fk, value, self.session, nested)
         if isinstance(found, Recipe):
-            self.parents[fk.attname] = Plan(found, self.session, self.using, self.batch_size)
+            self.parents[fk.attname] = Plan(
+                found, self.session, self.using, self.batch_size, recycle=self.recycle
+            )
         elif found is not None:
             self.columns[fk.attname] = found
 

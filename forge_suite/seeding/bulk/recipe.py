@@ -32,23 +32,28 @@ class Recipe:
         state_names: tuple[str, ...] = (),
         overrides: dict[str, Any] | None = None,
         relations: dict[str, tuple[Any, dict[str, Any]]] | None = None,
+        recycled: dict[type[models.Model], Any] | None = None,
     ) -> None:
         self.factory_class = factory_class
         self.state_names = state_names
         self.overrides = dict(overrides or {})
         self.relations = dict(relations or {})
+        #: Model -> existing rows every belongs-to relation of that model reuses.
+        self.recycled = dict(recycled or {})
 
     def _copy(
         self,
         state_names: tuple[str, ...] | None = None,
         overrides: dict[str, Any] | None = None,
         relations: dict[str, tuple[Any, dict[str, Any]]] | None = None,
+        recycled: dict[type[models.Model], Any] | None = None,
     ) -> Self:
         return type(self)(
             self.factory_class,
             self.state_names if state_names is None else state_names,
             self.overrides if overrides is None else overrides,
             self.relations if relations is None else relations,
+            self.recycled if recycled is None else recycled,
         )
 
     def set(self, **overrides: Any) -> Self:
