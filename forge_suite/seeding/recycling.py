@@ -48,8 +48,8 @@ class Recycled:
         self.sources = sources
         self._objects: dict[type[models.Model], list[models.Model]] = {}
 
-    def __contains__(self, model: object) -> bool:
-        return model in self.sources and bool(self.objects(model))  # type: ignore[arg-type]
+    def __contains__(self, model: Any) -> bool:
+        return model in self.sources and bool(self.objects(model))
 
     def objects(self, model: type[models.Model]) -> list[models.Model]:
         """The recycled rows of ``model`` as instances (the create path assigns objects)."""

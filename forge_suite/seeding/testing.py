@@ -80,7 +80,8 @@ class seeded(TestContextDecorator):
         post_save.disconnect(dispatch_uid=uid)
         manager.__exit__(None, None, None)
 
-    def __enter__(self) -> SeedSession:
+    # django-stubs types TestContextDecorator.__enter__ for isolate_apps (Apps | None).
+    def __enter__(self) -> SeedSession:  # type: ignore[override]
         return self.enable()
 
 

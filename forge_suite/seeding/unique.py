@@ -131,7 +131,7 @@ class UniqueFaker(adapter.FakerDeclaration):
     def column(self, session: Any, factory_class: Any) -> UniqueColumn:
         """This declaration's state in ``session`` (one per factory and session)."""
         key = (id(self), factory_class)
-        column = session.uniques.get(key)
+        column: UniqueColumn | None = session.uniques.get(key)
         if column is None:
             column = session.uniques[key] = UniqueColumn(self, factory_class)
         return column
