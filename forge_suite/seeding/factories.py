@@ -22,7 +22,6 @@ from forge_suite.seeding.bulk import BulkResult, Recipe, bulk_create
 from forge_suite.seeding.exceptions import UnknownRelation, UnknownState
 from forge_suite.seeding.passwords import once_per_run
 from forge_suite.seeding.recycling import Recycled, recycled_kwargs, recycling, source_model
-from forge_suite.seeding.registry import all_factories, factories_for
 from forge_suite.seeding.relations import HasMany, HasOne, Relation, Relationship, resolve_count
 from forge_suite.seeding.sequences import next_sequence
 from forge_suite.seeding.unique import UniqueFaker, unique_suffix
@@ -38,6 +37,16 @@ __all__ = [
     "factories_for",
     "unique_suffix",
 ]
+
+
+def all_factories() -> list[type[Factory]]:
+    """Every concrete suite factory defined so far."""
+    return registry.all_factories()
+
+
+def factories_for(model: type[Any]) -> list[type[Factory]]:
+    """The suite factories whose ``Meta.model`` is ``model`` (first defined first)."""
+    return registry.factories_for(model)
 
 
 class ForgeFactoryMetaClass(adapter.FactoryMetaClass):
