@@ -39,6 +39,8 @@ ROOT = Path(os.environ.get("FORGE_BENCH_ROOT") or Path(__file__).resolve().paren
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "forge_bench_seeding"
+#: CPU seconds of this process for each run_forge() call (less sensitive to machine load).
+CPU_SECONDS: list[float] = []
 POSTS_PER_USER = 5
 COMMENTS_PER_POST = 3
 
@@ -163,12 +165,14 @@ def run_forge(users: int, seed: int = 42, fast_writer: bool = True) -> tuple[int
     from forge_suite.seeding import seeded
 
     forge = {"SEEDING": {"PROGRESS": False, "FAST_WRITER": fast_writer}}
+    cpu = time.process_time()
     started = time.perf_counter()
     with override_settings(FORGE=forge), seeded(seed):
         people = UserFactory.bulk(users)
         posts = PostFactory.bulk(POSTS_PER_USER, per=people)
         comments = CommentFactory.bulk(COMMENTS_PER_POST, per=posts, author=people)
     seconds = time.perf_counter() - started
+    CPU_SECONDS.append(time.process_time() - cpu)
     return people.total_rows + posts.total_rows + comments.total_rows, seconds
 
 
@@ -179,7 +183,13 @@ def bench(
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    results: dict[str, list[float]] = {"factory_boy": [], "forge": [], "forge_bulk_create": []}
+    results: dict[str, list[float]] = {
+        "factory_boy": [],
+        "forge": [],
+        "forge_bulk_create": [],
+        "forge_cpu": [],
+        "forge_bulk_create_cpu": [],
+    }
     # One untimed warm-up round: imports, Faker's provider loading, database caches.
     for attempt in range(-1, repeat):
         # A new seed each round: the value pools are generated (and timed) every time.
@@ -195,6 +205,8 @@ def bench(
             assert count_rows() == rows, (name, count_rows(), rows)
             if attempt >= 0:
                 results[name].append(rows / seconds * 60)
+                if name != "factory_boy":
+                    results[f"{name}_cpu"].append(rows / CPU_SECONDS[-1] * 60)
     fb = statistics.median(results["factory_boy"]) if results["factory_boy"] else 0.0
     forge = statistics.median(results["forge"])
     forge_bc = statistics.median(results["forge_bulk_create"])
@@ -205,6 +217,8 @@ def bench(
         "factory_boy": fb,
         "forge": forge,
         "forge_bulk_create": forge_bc,
+        "forge_cpu": statistics.median(results["forge_cpu"]),
+        "forge_bulk_create_cpu": statistics.median(results["forge_bulk_create_cpu"]),
         "runs": results,
     }
 
@@ -221,6 +235,9 @@ def main() -> int:
         "--compare", metavar="REF", help="git commit to compare this checkout's bulk path with"
     )
     parser.add_argument(
+        "--child-repeat", type=int, default=3, help="with --compare: graphs per child process"
+    )
+    parser.add_argument(
         "--against", metavar="REF", help="with --compare: a commit, not this checkout"
     )
     args = parser.parse_args()
@@ -231,9 +248,8 @@ def main() -> int:
         configure(args.child, url)
         result = bench(args.child, args.repeat, args.fb_users, args.forge_users, args.json)
         if args.json:
-            print(
-                "RESULT " + json.dumps({k: result[k] for k in ("db", "forge", "forge_bulk_create")})
-            )
+            keys = ("db", "forge", "forge_bulk_create", "forge_cpu", "forge_bulk_create_cpu")
+            print("RESULT " + json.dumps({k: result[k] for k in keys}))
             return 0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         graph = f"1 user : {POSTS_PER_USER} posts : {POSTS_PER_USER * COMMENTS_PER_POST} comments"
@@ -310,7 +326,8 @@ def compare(args: argparse.Namespace, url: str) -> int:
                 if db == "postgres":
                     admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
                     admin_sql(url, f"CREATE DATABASE {BENCH_DB}")
-                cmd = [sys.executable, __file__, "--child", db, "--repeat", "1", "--json"]
+                cmd = [sys.executable, __file__, "--child", db, "--json"]
+                cmd += ["--repeat", str(args.child_repeat)]
                 cmd += ["--forge-users", str(args.forge_users)]
                 env = {**os.environ, "PYTHONPATH": str(root), "FORGE_BENCH_ROOT": str(root)}
                 env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -325,10 +342,12 @@ def compare(args: argparse.Namespace, url: str) -> int:
             admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
         before, after = (rates[name] for name in sides)
         print(
-            f"\n## {after[0]['db']}: this checkout / {args.compare}, rows/min, {args.repeat} rounds"
+            f"\n## {after[0]['db']}: {after_name} / {args.compare}; {args.forge_users:,} users "
+            f"per graph; {args.repeat} rounds, each the median of {args.child_repeat} graphs"
         )
-        for writer in ("forge", "forge_bulk_create"):
-            print(f"\n{writer}: round, before, after, ratio, load")
+        for writer in ("forge", "forge_bulk_create", "forge_cpu", "forge_bulk_create_cpu"):
+            unit = "rows per CPU-minute" if writer.endswith("_cpu") else "rows/min"
+            print(f"\n{writer} ({unit}): round, before, after, ratio, load")
             ratios = []
             for i, (b, a) in enumerate(zip(before, after, strict=True), 1):
                 ratios.append(a[writer] / b[writer])
