@@ -7,4 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("example_project.site.urls")),
     path("", include("forge_suite.realtime.urls")),
+    # mailer
+    path("mail/", include("forge_suite.mailer.urls")),
+    path("anymail/", include("anymail.urls")),
 ]

@@ -1,0 +1,395 @@
+"""Mailables: one class per kind of mail, rendered into a layout with inlined CSS.
+
+A Mailable names its envelope (class attributes or builder methods), its content (an HTML
+template, or a Markdown template rendered into the layout) and its attachments, and renders
+in the recipient's language::
+
+    class Welcome(Mailable):
+        subject = _("Welcome to {site}")
+        template = "emails/welcome.html"
+        tags = ["welcome"]
+
+    Welcome(user=user).to(user).send()          # or .queue(), .later(delay)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email.mime.image import MIMEImage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import css_inline
+import django
+import html2text
+from anymail.message import AnymailMessage
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+
+from forge_suite.mailer.conf import app_settings
+from forge_suite.mailer.exceptions import InvalidMailable
+
+if TYPE_CHECKING:
+    from forge_suite.mailer.models import OutboundEmail
+
+__all__ = ["Address", "Attachment", "Mailable", "Rendered", "registry"]
+
+#: Every concrete Mailable subclass by dotted path, for the admin preview and the outbox.
+registry: dict[str, type[Mailable]] = {}
+
+# Remote stylesheets are never fetched at render time (slow, and an SSRF vector).
+_INLINER = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False)
+
+
+@dataclass(frozen=True)
+class Address:
+    """One recipient: an address, an optional display name and the language to render in."""
+
+    email: str
+    name: str = ""
+    language: str | None = None
+
+    def formatted(self) -> str:
+        from email.headerregistry import Address as _Header
+
+        return (
+            str(_Header(display_name=self.name, addr_spec=self.email)) if self.name else self.email
+        )
+
+    @classmethod
+    def coerce(cls, value: Any, name: str = "") -> Address:
+        """An Address from a string, an Address or an object with ``email`` (a user)."""
+        if isinstance(value, Address):
+            return value
+        if isinstance(value, str):
+            if "@" not in value:
+                raise InvalidMailable(f"{value!r} is not an email address")
+            return cls(value, name)
+        email = getattr(value, "email", None)
+        if not email:
+            raise InvalidMailable(f"{value!r} has no email address")
+        display = name
+        if not display and hasattr(value, "get_full_name"):
+            display = value.get_full_name() or ""
+        language = getattr(value, "language", None) or getattr(value, "preferred_language", None)
+        return cls(str(email), display, language or None)
+
+
+@dataclass
+class Attachment:
+    """A file attached to a mail, or an inline image when ``cid`` is set."""
+
+    filename: str
+    content: bytes
+    mimetype: str = "application/octet-stream"
+    cid: str | None = None
+
+    @classmethod
+    def from_path(
+        cls, path: str | Path, filename: str | None = None, mimetype: str | None = None
+    ) -> Attachment:
+        p = Path(path)
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InvalidMailable(f"cannot attach {p}: {exc}") from exc
+        name = filename or p.name
+        return cls(name, data, mimetype or mimetypes.guess_type(name)[0] or cls.mimetype)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, filename: str, mimetype: str | None = None) -> Attachment:
+        return cls(filename, data, mimetype or mimetypes.guess_type(filename)[0] or cls.mimetype)
+
+    @classmethod
+    def from_storage(
+        cls, name: str, disk: str = "default", filename: str | None = None
+    ) -> Attachment:
+        """A file from a ``STORAGES`` alias (a forge_suite.files disk)."""
+        from django.core.files.storage import storages
+
+        storage = storages[disk]
+        try:
+            with storage.open(name, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            raise InvalidMailable(f"cannot attach {name!r} from disk {disk!r}: {exc}") from exc
+        return cls.from_bytes(data, filename or Path(name).name)
+
+
+@dataclass
+class Rendered:
+    """The rendered content of a Mailable."""
+
+    subject: str
+    html: str
+    text: str
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def html_to_text(html: str) -> str:
+    """A readable plain-text part derived from HTML (links kept, images dropped)."""
+    converter = html2text.HTML2Text(bodywidth=0)
+    converter.ignore_images = True
+    converter.ignore_emphasis = True
+    return converter.handle(html).strip() + "\n"
+
+
+def render_markdown(source: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return str(MarkdownIt("commonmark", {"html": True}).enable("table").render(source))
+
+
+def inline_css(html: str) -> str:
+    """``html`` with its ``<style>`` rules moved into ``style`` attributes."""
+    return str(_INLINER.inline(html))
+
+
+class Mailable:
+    """Base class of the project's mails. Subclasses set templates and envelope defaults."""
+
+    subject: ClassVar[str] = ""
+    template: ClassVar[str | None] = None
+    markdown: ClassVar[str | None] = None
+    text_template: ClassVar[str | None] = None
+    layout: ClassVar[str | None] = None
+    from_email: ClassVar[str | None] = None
+    tags: ClassVar[list[str]] = []
+    metadata: ClassVar[dict[str, Any]] = {}
+    headers: ClassVar[dict[str, str]] = {}
+    mailer: ClassVar[str | None] = None
+    #: Marketing mail belongs to a list: it gets one-click unsubscribe headers and a footer link.
+    list_name: ClassVar[str | None] = None
+    #: Context used by the admin preview.
+    preview_context: ClassVar[dict[str, Any]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.template or cls.markdown:
+            registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
+
+    def __init__(self, **context: Any) -> None:
+        self.context: dict[str, Any] = context
+        self._to: list[Address] = []
+        self._cc: list[Address] = []
+        self._bcc: list[Address] = []
+        self._reply_to: list[Address] = []
+        self._from: str | None = None
+        self._mailer: str | None = None
+        self._locale: str | None = None
+        self._extra_headers: dict[str, str] = {}
+        self._extra_tags: list[str] = []
+        self._extra_metadata: dict[str, Any] = {}
+        self._attachments: list[Attachment] = []
+
+    # -- envelope builders ------------------------------------------------------------------
+    def to(self, *recipients: Any) -> Mailable:
+        self._to += [Address.coerce(r) for r in _flatten(recipients)]
+        return self
+
+    def cc(self, *recipients: Any) -> Mailable:
+        self._cc += [Address.coerce(r) for r in _flatten(recipients)]
+        return self
+
+    def bcc(self, *recipients: Any) -> Mailable:
+        self._bcc += [Address.coerce(r) for r in _flatten(recipients)]
+        return self
+
+    def reply_to(self, *recipients: Any) -> Mailable:
+        self._reply_to += [Address.coerce(r) for r in _flatten(recipients)]
+        return self
+
+    def sender(self, from_email: str) -> Mailable:
+        self._from = from_email
+        return self
+
+    def using(self, mailer: str) -> Mailable:
+        """Send this message through the mailer ``mailer`` (an alias)."""
+        self._mailer = mailer
+        return self
+
+    def locale(self, language: str) -> Mailable:
+        self._locale = language
+        return self
+
+    def with_headers(self, **headers: str) -> Mailable:
+        self._extra_headers.update({k.replace("_", "-"): v for k, v in headers.items()})
+        return self
+
+    def tag(self, *tags: str) -> Mailable:
+        self._extra_tags += tags
+        return self
+
+    def with_metadata(self, **metadata: Any) -> Mailable:
+        self._extra_metadata.update(metadata)
+        return self
+
+    def attach(self, attachment: Attachment) -> Mailable:
+        self._attachments.append(attachment)
+        return self
+
+    # -- hooks ------------------------------------------------------------------------------
+    def get_subject(self) -> str:
+        return str(self.subject).format(**self.get_context())
+
+    def get_context(self) -> dict[str, Any]:
+        """Template context: the constructor's keyword arguments plus ``recipient``."""
+        return {"recipient": self._to[0] if self._to else None, **self.context}
+
+    def attachments(self) -> list[Attachment]:
+        """Files to attach (override); builder attachments are added to these."""
+        return []
+
+    def inline_images(self) -> Mapping[str, str | Path | bytes]:
+        """Images to embed by name; templates use ``{{ cid.<name> }}`` as the ``src``."""
+        return {}
+
+    def recipients(self) -> list[Address]:
+        return [*self._to, *self._cc, *self._bcc]
+
+    def language(self) -> str | None:
+        if self._locale:
+            return self._locale
+        if self._to and self._to[0].language:
+            return self._to[0].language
+        return None
+
+    def mailer_alias(self) -> str:
+        return self._mailer or self.mailer or app_settings.DEFAULT_MAILER
+
+    # -- rendering --------------------------------------------------------------------------
+    def render(self, extra_context: Mapping[str, Any] | None = None) -> Rendered:
+        """Subject, HTML (layout, CSS inlined) and text, in the recipient's language."""
+        if not (self.template or self.markdown):
+            raise InvalidMailable(f"{type(self).__name__} sets neither template nor markdown")
+        language = self.language()
+        with translation.override(language) if language else _noop():
+            domain = app_settings.MESSAGE_ID_DOMAIN or None
+            images: list[Attachment] = []
+            cids: dict[str, str] = {}
+            for name, source in self.inline_images().items():
+                image = (
+                    Attachment.from_bytes(source, f"{name}.png")
+                    if isinstance(source, bytes)
+                    else Attachment.from_path(source)
+                )
+                image.cid = make_msgid(idstring=name, domain=domain)[1:-1]
+                cids[name] = f"cid:{image.cid}"
+                images.append(image)
+            context = {**self.get_context(), "cid": cids, **(extra_context or {})}
+            subject = self.get_subject()
+            context.setdefault("subject", subject)
+            if self.markdown:
+                body = render_markdown(render_to_string(self.markdown, context))
+                context["content"] = mark_safe(body)
+                page = render_to_string(
+                    "forge_mailer/markdown.html", {**context, "layout": self.get_layout()}
+                )
+            else:
+                page = render_to_string(self.template, {**context, "layout": self.get_layout()})
+            html = inline_css(page)
+            if self.text_template:
+                text = render_to_string(self.text_template, context)
+            elif self.markdown:
+                text = strip_tags(render_to_string(self.markdown, context))
+            else:
+                text = html_to_text(html)
+        files = [*self.attachments(), *self._attachments]
+        return Rendered(subject, html, text, [*files, *images])
+
+    def get_layout(self) -> str:
+        return self.layout or app_settings.LAYOUT
+
+    def build_message(self, extra_context: Mapping[str, Any] | None = None) -> AnymailMessage:
+        """The Django/anymail message (envelope, parts, attachments) for this Mailable."""
+        if not self._to and not self._cc and not self._bcc:
+            raise InvalidMailable(f"{type(self).__name__} has no recipient: call .to(...)")
+        rendered = self.render(extra_context)
+        message = AnymailMessage(
+            subject=rendered.subject,
+            body=rendered.text,
+            from_email=self._from or self.from_email or settings.DEFAULT_FROM_EMAIL,
+            to=[a.formatted() for a in self._to],
+            cc=[a.formatted() for a in self._cc],
+            bcc=[a.formatted() for a in self._bcc],
+            reply_to=[a.formatted() for a in self._reply_to],
+            headers={**self.headers, **self._extra_headers},
+            tags=[*self.tags, *self._extra_tags],
+            metadata={**self.metadata, **self._extra_metadata},
+        )
+        message.attach_alternative(rendered.html, "text/html")
+        for item in rendered.attachments:
+            if item.cid:
+                attach_inline(message, item)
+            else:
+                message.attach(item.filename, item.content, item.mimetype)
+        return message
+
+    # -- sending ----------------------------------------------------------------------------
+    def send(self, using: str | None = None) -> OutboundEmail:
+        """Render, record in the outbox and send now, in this process."""
+        from forge_suite.mailer.outbox import send_now
+
+        return send_now(self, using)
+
+    def queue(self, using: str | None = None) -> OutboundEmail:
+        """Record in the outbox and send on a worker (after the current transaction commits)."""
+        from forge_suite.mailer.outbox import enqueue
+
+        return enqueue(self, using)
+
+    def later(
+        self, when: float | dt.timedelta | dt.datetime, using: str | None = None
+    ) -> OutboundEmail:
+        """Like :meth:`queue`, sent after ``when`` (seconds, a timedelta, or an aware datetime)."""
+        from forge_suite.mailer.outbox import enqueue
+
+        return enqueue(self, using, when=when)
+
+
+def attach_inline(message: Any, item: Attachment) -> None:
+    """Attach ``item`` as an inline image under its own Content-ID (known at render time)."""
+    subtype = item.mimetype.split("/", 1)[1] if item.mimetype.startswith("image/") else None
+    if django.VERSION >= (6, 0):
+        from email.message import MIMEPart
+
+        part = MIMEPart()
+        part.set_content(
+            item.content,
+            maintype="image",
+            subtype=subtype or MIMEImage(item.content).get_content_subtype(),
+            disposition="inline",
+            cid=f"<{item.cid}>",
+            filename=item.filename,
+        )
+        message.attach(part)
+    else:
+        image = MIMEImage(item.content, subtype)
+        image.add_header("Content-Disposition", "inline", filename=item.filename)
+        image.add_header("Content-ID", f"<{item.cid}>")
+        message.attach(image)
+
+
+class _noop:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _flatten(values: Iterable[Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, (list, tuple, set)):
+            out += list(value)
+        else:
+            out.append(value)
+    return out

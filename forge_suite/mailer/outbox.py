@@ -1,0 +1,385 @@
+"""The outbox: every message recorded, then sent by exactly one worker.
+
+A message row moves ``queued → sending → sent`` through guarded UPDATEs: a worker owns a row
+only if its ``UPDATE ... WHERE status='queued'`` changed it (the database serialises competing
+updates of one row), and it then holds a *lease*. Only the owner calls the SMTP server or ESP.
+A row still ``sending`` after its lease expired belongs to a worker that died mid-send: the next
+worker takes it up again and marks it ``resent`` (the crashed attempt may have reached the
+server, so a duplicate is possible only for those rows).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from email.utils import make_msgid
+from typing import Any
+
+from anymail.message import AnymailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from forge_suite.mailer import signals
+from forge_suite.mailer.conf import app_settings
+from forge_suite.mailer.mailable import Attachment, Mailable, attach_inline
+from forge_suite.mailer.mailers import get_mailer
+from forge_suite.mailer.models import OutboundEmail, Status, Suppression, Unsubscription
+from forge_suite.mailer.tokens import sign_message
+
+__all__ = [
+    "claim",
+    "enqueue",
+    "prepare",
+    "recover_stale",
+    "send_now",
+    "send_queued",
+    "send_row",
+    "to_message",
+]
+
+logger = logging.getLogger("forge_suite.mailer")
+
+#: Test hook: ``testing.mail_fake()`` swaps this to capture instead of record/send.
+_fake: Any = None
+
+
+def absolute(path: str) -> str:
+    return app_settings.BASE_URL.rstrip("/") + path
+
+
+def prepare(mailable: Mailable, using: str | None = None) -> OutboundEmail:
+    """Render ``mailable`` into an unsaved outbox row (headers, links and Message-ID set)."""
+    row_uuid = uuid.uuid4()
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
+    if mailable.list_name:
+        token = sign_message(row_uuid)
+        url = absolute(reverse("forge_mailer:unsubscribe", args=[token]))
+        extra["unsubscribe_url"] = url
+        extra["preferences_url"] = absolute(reverse("forge_mailer:preferences", args=[token]))
+        targets = [f"<{url}>"]
+        if app_settings.UNSUBSCRIBE_MAILTO:
+            targets.append(f"<mailto:{app_settings.UNSUBSCRIBE_MAILTO}?subject=unsubscribe>")
+        headers["List-Unsubscribe"] = ", ".join(targets)
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if app_settings.TRACK_OPENS:
+        extra["tracking_pixel"] = absolute(
+            reverse("forge_mailer:open", args=[sign_message(row_uuid)])
+        )
+    message = mailable.build_message(extra)
+    html = _html_of(message)
+    if app_settings.TRACK_CLICKS and html:
+        from forge_suite.mailer.tracking import rewrite_links
+
+        html = rewrite_links(html, row_uuid)
+    message_id = make_msgid(domain=app_settings.MESSAGE_ID_DOMAIN or None)
+    return OutboundEmail(
+        uuid=row_uuid,
+        message_id=message_id,
+        mailable=f"{type(mailable).__module__}.{type(mailable).__qualname__}",
+        mailer=using or mailable.mailer_alias(),
+        from_email=message.from_email,
+        to=list(message.to),
+        cc=list(message.cc),
+        bcc=list(message.bcc),
+        reply_to=list(message.reply_to),
+        subject=message.subject,
+        text=message.body,
+        html=html,
+        headers={**message.extra_headers, **headers},
+        tags=list(message.tags or []),
+        metadata=dict(message.metadata or {}),
+        attachments=[_dump_attachment(a) for a in _attachments_of(message)],
+        list_name=mailable.list_name or "",
+    )
+
+
+def to_message(row: OutboundEmail) -> AnymailMessage:
+    """The message a mailer sends for ``row`` (suppressed recipients already removed)."""
+    message = AnymailMessage(
+        subject=row.subject,
+        body=row.text,
+        from_email=row.from_email,
+        to=row.to,
+        cc=row.cc,
+        bcc=row.bcc,
+        reply_to=row.reply_to,
+        headers={**row.headers, "Message-ID": row.message_id},
+        tags=row.tags,
+        metadata=row.metadata,
+    )
+    if row.html:
+        message.attach_alternative(row.html, "text/html")
+    for item in row.attachments:
+        attachment = Attachment(
+            item["filename"], base64.b64decode(item["content"]), item["mimetype"], item.get("cid")
+        )
+        if attachment.cid:
+            attach_inline(message, attachment)
+        else:
+            message.attach(attachment.filename, attachment.content, attachment.mimetype)
+    return message
+
+
+def send_now(mailable: Mailable, using: str | None = None) -> OutboundEmail:
+    """Record ``mailable`` and send it in this process; the row tells how it went."""
+    row = prepare(mailable, using)
+    if _fake is not None:
+        return _fake.capture(mailable, row, queued=False)  # type: ignore[no-any-return]
+    row.status = Status.SENDING
+    token = uuid.uuid4().hex
+    row.claim_token = token
+    row.attempts = 1
+    row.lease_until = timezone.now() + dt.timedelta(seconds=app_settings.LEASE_SECONDS)
+    row.save()
+    send_row(row, token, final=True)
+    row.refresh_from_db()
+    return row
+
+
+def enqueue(
+    mailable: Mailable,
+    using: str | None = None,
+    *,
+    when: float | dt.timedelta | dt.datetime | None = None,
+) -> OutboundEmail:
+    """Record ``mailable`` as queued and dispatch its send job after the transaction commits."""
+    row = prepare(mailable, using)
+    eta: dt.datetime | None = None
+    if when is not None:
+        if isinstance(when, dt.datetime):
+            if timezone.is_naive(when):
+                raise ValueError("later(): the datetime must be timezone-aware")
+            eta = when
+        else:
+            seconds = when.total_seconds() if isinstance(when, dt.timedelta) else float(when)
+            eta = timezone.now() + dt.timedelta(seconds=seconds)
+        row.scheduled_at = eta
+    if _fake is not None:
+        return _fake.capture(mailable, row, queued=True)  # type: ignore[no-any-return]
+    row.save()
+    pk = row.pk
+    transaction.on_commit(lambda: dispatch(pk, eta))
+    return row
+
+
+def dispatch(pk: int, eta: dt.datetime | None = None) -> None:
+    """Send the job for row ``pk``; a broker or eager failure leaves the row queued."""
+    from forge_suite.mailer.tasks import deliver
+
+    job = deliver.on_queue(app_settings.QUEUE) if app_settings.QUEUE else deliver
+    try:
+        job.dispatch_with([pk], eta=eta)
+    except Exception as exc:
+        # The row stays queued (send_queued or recover_stale picks it up); nothing is lost.
+        logger.warning("mail %s stays queued: %s", pk, exc)
+        OutboundEmail.objects.filter(pk=pk).update(last_error=f"{type(exc).__name__}: {exc}")
+
+
+def claim(pks: Iterable[int], token: str) -> list[OutboundEmail]:
+    """Take the rows of ``pks`` that are due and unowned (or whose lease expired)."""
+    now = timezone.now()
+    lease = now + dt.timedelta(seconds=app_settings.LEASE_SECONDS)
+    ids = list(pks)
+    changes = {
+        "status": Status.SENDING,
+        "claim_token": token,
+        "lease_until": lease,
+        "attempts": F("attempts") + 1,
+    }
+    OutboundEmail.objects.filter(pk__in=ids, status=Status.QUEUED).filter(
+        Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now)
+    ).update(**changes)
+    # A row still "sending" after its lease belongs to a worker that died mid-send.
+    OutboundEmail.objects.filter(pk__in=ids, status=Status.SENDING, lease_until__lt=now).update(
+        resent=True, **changes
+    )
+    return list(OutboundEmail.objects.filter(pk__in=ids, claim_token=token, status=Status.SENDING))
+
+
+def _suppressed(row: OutboundEmail) -> set[str]:
+    from email.utils import parseaddr
+
+    addresses = {parseaddr(a)[1].lower(): a for a in row.recipients()}
+    blocked = set(
+        Suppression.objects.filter(email__in=list(addresses)).values_list("email", flat=True)
+    )
+    if row.list_name:
+        blocked |= set(
+            Unsubscription.objects.filter(
+                email__in=list(addresses), list_name=row.list_name
+            ).values_list("email", flat=True)
+        )
+    return {addresses[b.lower()] for b in blocked if b.lower() in addresses}
+
+
+def send_row(row: OutboundEmail, token: str, *, final: bool = False, backend: Any = None) -> bool:
+    """Send a claimed row and record the outcome. True when it was sent (or skipped)."""
+    owned = OutboundEmail.objects.filter(pk=row.pk, claim_token=token)
+    blocked = _suppressed(row)
+    if blocked:
+        row.to = [a for a in row.to if a not in blocked]
+        row.cc = [a for a in row.cc if a not in blocked]
+        row.bcc = [a for a in row.bcc if a not in blocked]
+        if not row.recipients():
+            owned.update(status=Status.SUPPRESSED, lease_until=None, last_error="suppressed")
+            signals.message_suppressed.send(OutboundEmail, message=row, addresses=sorted(blocked))
+            return True
+    message = to_message(row)
+    started = timezone.now()
+    try:
+        if backend is None:
+            backend = get_mailer(row.mailer or None)
+            backend.send_messages([message])
+        else:
+            backend.send_messages([message])
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        give_up = final or row.attempts >= app_settings.MAX_ATTEMPTS
+        owned.update(
+            status=Status.FAILED if give_up else Status.QUEUED, last_error=error, lease_until=None
+        )
+        _metric("failed", row)
+        if give_up:
+            row.status = Status.FAILED
+            signals.message_failed.send(OutboundEmail, message=row, error=error)
+            return True
+        return False
+    status = getattr(message, "anymail_status", None)
+    provider_id = str(status.message_id) if status and status.message_id else ""
+    used = getattr(message, "forge_mailer", None) or row.mailer
+    owned.update(
+        status=Status.SENT,
+        provider_message_id=provider_id,
+        mailer_used=used,
+        sent_at=timezone.now(),
+        lease_until=None,
+        last_error="",
+    )
+    row.status, row.mailer_used, row.provider_message_id = Status.SENT, used, provider_id
+    _metric("sent", row, latency=(started - row.created_at).total_seconds())
+    signals.message_sent.send(OutboundEmail, message=row, mailer=used)
+    return True
+
+
+def _metric(what: str, row: OutboundEmail, latency: float | None = None) -> None:
+    try:
+        from forge_suite.core.metrics import suite_metrics
+
+        metrics = suite_metrics()
+        recorder = getattr(metrics, "record_mail", None) if metrics else None
+        if recorder is not None:
+            recorder(what, row.mailer_used or row.mailer, latency)
+    except Exception:  # pragma: no cover - metrics never break sending
+        logger.debug("mail metric failed", exc_info=True)
+
+
+def send_queued(*, limit: int | None = None, progress: Callable[[int], None] | None = None) -> int:
+    """Send due queued rows in batches in this process, one connection per mailer per batch.
+
+    Safe to run in several processes at once: each batch is claimed with a guarded UPDATE.
+    Returns how many rows were processed.
+    """
+    done = 0
+    batch = app_settings.BATCH_SIZE
+    while limit is None or done < limit:
+        now = timezone.now()
+        size = batch if limit is None else min(batch, limit - done)
+        candidates = list(
+            OutboundEmail.objects.filter(status=Status.QUEUED)
+            .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+            .order_by("id")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not candidates:
+            break
+        token = uuid.uuid4().hex
+        rows = claim(candidates, token)
+        _send_batch(rows, token)
+        done += len(rows)
+        if progress:
+            progress(len(rows))
+    return done
+
+
+def _send_batch(rows: Sequence[OutboundEmail], token: str) -> None:
+    by_mailer: dict[str, list[OutboundEmail]] = {}
+    for row in rows:
+        by_mailer.setdefault(row.mailer or app_settings.DEFAULT_MAILER, []).append(row)
+    for alias, group in by_mailer.items():
+        backend = get_mailer(alias)
+        opened = backend.open()
+        try:
+            for row in group:
+                send_row(row, token, backend=backend)
+        finally:
+            if opened:
+                backend.close()
+
+
+def recover_stale() -> int:
+    """Dispatch again every row whose sending lease expired (its worker died mid-send)."""
+    now = timezone.now()
+    pks = list(
+        OutboundEmail.objects.filter(status=Status.SENDING, lease_until__lt=now).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in pks:
+        dispatch(pk)
+    return len(pks)
+
+
+def _html_of(message: Any) -> str:
+    for content, mimetype in getattr(message, "alternatives", []):
+        if mimetype == "text/html":
+            return str(content)
+    return ""
+
+
+def _attachments_of(message: Any) -> list[Attachment]:
+    out: list[Attachment] = []
+    for item in message.attachments:
+        if isinstance(item, tuple) or (hasattr(item, "content") and hasattr(item, "filename")):
+            filename, content, mimetype = item[0], item[1], item[2]
+            data = content.encode() if isinstance(content, str) else content
+            out.append(Attachment(filename, data, mimetype or "application/octet-stream"))
+            continue
+        cid = str(item.get("Content-ID", "")).strip("<>") or None
+        payload = item.get_payload(decode=True) if hasattr(item, "get_payload") else b""
+        filename = item.get_filename() or "inline"
+        out.append(Attachment(filename, payload, item.get_content_type(), cid))
+    return out
+
+
+def _dump_attachment(item: Attachment) -> dict[str, Any]:
+    return {
+        "filename": item.filename,
+        "content": base64.b64encode(item.content).decode(),
+        "mimetype": item.mimetype,
+        "cid": item.cid,
+    }
+
+
+def resend(row: OutboundEmail) -> OutboundEmail:
+    """Queue a copy of ``row`` (same content, new Message-ID) and dispatch it."""
+    copy = OutboundEmail.objects.get(pk=row.pk)
+    copy.pk = None
+    copy.id = None
+    copy.uuid = uuid.uuid4()
+    copy.message_id = make_msgid(domain=app_settings.MESSAGE_ID_DOMAIN or None)
+    copy.status = Status.QUEUED
+    copy.provider_message_id = copy.last_error = copy.claim_token = copy.mailer_used = ""
+    copy.attempts = 0
+    copy.resent = False
+    copy.lease_until = copy.sent_at = copy.scheduled_at = None
+    copy.created_at = timezone.now()
+    copy.save()
+    pk = copy.pk
+    transaction.on_commit(lambda: dispatch(pk))
+    return copy
