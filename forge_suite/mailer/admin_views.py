@@ -47,7 +47,7 @@ class MailablePreviewView(View):
             "chosen": chosen if chosen in registry else None,
         }
         if context["chosen"]:
-            cls, rendered = preview_of(chosen or "")
+            _cls, rendered = preview_of(chosen or "")
             context["subject"] = rendered.subject
             context["text"] = rendered.text
         return TemplateResponse(request, "forge_mailer/admin/mailables.html", context)

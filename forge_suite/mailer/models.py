@@ -178,7 +178,7 @@ class Campaign(models.Model):
     def stats(self) -> dict[str, int]:
         """Messages of this campaign counted by status."""
         rows = self.outboundemail_set.values_list("status").annotate(n=models.Count("id"))
-        return {status: n for status, n in rows}
+        return dict(rows)
 
 
 class DatabaseNotification(models.Model):
