@@ -218,7 +218,8 @@ class NotificationDelivery(models.Model):
 
     kind = models.CharField(max_length=255)
     channel = models.CharField(max_length=50)
-    recipient = models.CharField(max_length=255)
+    recipient = models.CharField(max_length=255, help_text=_("'app_label.model:pk' or a route."))
+    payload = models.JSONField(default=dict, help_text=_("The notification's arguments."))
     dedup_key = models.CharField(max_length=64, db_index=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
