@@ -127,7 +127,7 @@ def test_mail_fake_captures_and_asserts() -> None:
     mail.assert_not_sent(Newsletter)
     with pytest.raises(AssertionError, match="Welcome was not sent"):
         mail.assert_sent(Welcome)
-    with pytest.raises(AssertionError, match="OrderShipped was not queued to ann@example.com"):
+    with pytest.raises(AssertionError, match=r"OrderShipped was not queued to ann@example\.com"):
         mail.assert_queued(OrderShipped, to="ann@example.com")
     with pytest.raises(AssertionError, match="sent unexpectedly"):
         mail.assert_not_sent(Welcome)
