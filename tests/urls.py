@@ -10,4 +10,5 @@ urlpatterns = [
     # mailer
     path("mail/", include("forge_suite.mailer.urls")),
     path("anymail/", include("anymail.urls")),
+    path("api/notifications/", include("forge_suite.mailer.api_urls")),
 ]
