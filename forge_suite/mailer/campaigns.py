@@ -137,24 +137,11 @@ def throttle(alias: str) -> None:
 @job(name="forge_mailer.send_campaign_batch", max_retries=5, backoff=2)
 def send_campaign_batch(pks: list[int], campaign_id: int) -> int:
     """Claim and send one batch of a campaign over one connection per mailer."""
-    from forge_suite.mailer.mailers import get_mailer
-    from forge_suite.mailer.outbox import claim, send_row
+    from forge_suite.mailer.outbox import claim, send_batch
 
     token = uuid.uuid4().hex
     rows = claim(pks, token)
-    by_mailer: dict[str, list[OutboundEmail]] = {}
-    for row in rows:
-        by_mailer.setdefault(row.mailer or app_settings.DEFAULT_MAILER, []).append(row)
-    for alias, group in by_mailer.items():
-        backend = get_mailer(alias)
-        opened = backend.open()
-        try:
-            for row in group:
-                throttle(alias)
-                send_row(row, token, backend=backend)
-        finally:
-            if opened:
-                backend.close()
+    send_batch(rows, token, each=throttle)
     if not OutboundEmail.objects.filter(campaign_id=campaign_id, status="queued").exists():
         Campaign.objects.filter(pk=campaign_id, state=Campaign.State.SENDING).update(
             state=Campaign.State.DONE, finished_at=timezone.now()

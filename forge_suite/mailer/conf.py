@@ -44,6 +44,12 @@ DEFAULTS: dict[str, Option] = {
     "BATCH_SIZE": Option(
         100, int, "Messages claimed at once by send_queued().", validator=_positive
     ),
+    "CONNECTIONS": Option(
+        4,
+        int,
+        "Parallel connections per mailer used by send_queued() and campaign batches.",
+        validator=_positive,
+    ),
     "BASE_URL": Option(
         "http://localhost:8000",
         str,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
+import queue
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from email.utils import make_msgid
@@ -202,69 +204,131 @@ def claim(pks: Iterable[int], token: str) -> list[OutboundEmail]:
     return list(OutboundEmail.objects.filter(pk__in=ids, claim_token=token, status=Status.SENDING))
 
 
-def _suppressed(row: OutboundEmail) -> set[str]:
+def _suppressed_many(rows: Sequence[OutboundEmail]) -> dict[int, set[str]]:
+    """For each row, the recipients (as written) that are suppressed or left its list."""
+    wanted = {bare_address(a) for row in rows for a in row.recipients()}
+    if not wanted:
+        return {}
+    blocked = {
+        e.lower()
+        for e in Suppression.objects.filter(email__in=wanted).values_list("email", flat=True)
+    }
+    lists = {row.list_name for row in rows if row.list_name}
+    left: set[tuple[str, str]] = set()
+    if lists:
+        left = {
+            (e.lower(), name)
+            for e, name in Unsubscription.objects.filter(
+                email__in=wanted, list_name__in=lists
+            ).values_list("email", "list_name")
+        }
+    found: dict[int, set[str]] = {}
+    for row in rows:
+        hits = {
+            a
+            for a in row.recipients()
+            if (addr := bare_address(a)) in blocked or (addr, row.list_name) in left
+        }
+        if hits:
+            found[row.pk] = hits
+    return found
+
+
+def bare_address(value: str) -> str:
+    """``ann@example.com`` from ``Ann <Ann@Example.com>`` (lower-cased)."""
+    if "<" not in value:
+        return value.strip().lower()
     from email.utils import parseaddr
 
-    addresses = {parseaddr(a)[1].lower(): a for a in row.recipients()}
-    blocked = set(
-        Suppression.objects.filter(email__in=list(addresses)).values_list("email", flat=True)
-    )
-    if row.list_name:
-        blocked |= set(
-            Unsubscription.objects.filter(
-                email__in=list(addresses), list_name=row.list_name
-            ).values_list("email", flat=True)
-        )
-    return {addresses[b.lower()] for b in blocked if b.lower() in addresses}
+    return parseaddr(value)[1].lower()
 
 
-def send_row(row: OutboundEmail, token: str, *, final: bool = False, backend: Any = None) -> bool:
-    """Send a claimed row and record the outcome. True when it was sent (or skipped)."""
-    owned = OutboundEmail.objects.filter(pk=row.pk, claim_token=token)
-    blocked = _suppressed(row)
+#: A sent row waiting for its status write: (row, alias used, provider message id).
+Pending = list[tuple[OutboundEmail, str, str]]
+
+
+def _build(row: OutboundEmail, token: str, blocked: set[str]) -> AnymailMessage | None:
+    """The message for ``row`` without its blocked recipients; None (recorded) if none is left."""
     if blocked:
         row.to = [a for a in row.to if a not in blocked]
         row.cc = [a for a in row.cc if a not in blocked]
         row.bcc = [a for a in row.bcc if a not in blocked]
         if not row.recipients():
-            owned.update(status=Status.SUPPRESSED, lease_until=None, last_error="suppressed")
+            OutboundEmail.objects.filter(pk=row.pk, claim_token=token).update(
+                status=Status.SUPPRESSED, lease_until=None, last_error="suppressed"
+            )
             signals.message_suppressed.send(OutboundEmail, message=row, addresses=sorted(blocked))
-            return True
-    message = to_message(row)
-    started = timezone.now()
-    try:
-        if backend is None:
-            backend = get_mailer(row.mailer or None)
-            backend.send_messages([message])
-        else:
-            backend.send_messages([message])
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
+            return None
+    return to_message(row)
+
+
+def _record(
+    row: OutboundEmail,
+    message: AnymailMessage,
+    error: BaseException | None,
+    token: str,
+    *,
+    final: bool = False,
+    pending: Pending | None = None,
+) -> bool:
+    """Record one send's outcome; False when it failed and will be retried."""
+    if error is not None:
+        text = f"{type(error).__name__}: {error}"
         give_up = final or row.attempts >= app_settings.MAX_ATTEMPTS
-        owned.update(
-            status=Status.FAILED if give_up else Status.QUEUED, last_error=error, lease_until=None
+        OutboundEmail.objects.filter(pk=row.pk, claim_token=token).update(
+            status=Status.FAILED if give_up else Status.QUEUED, last_error=text, lease_until=None
         )
         _metric("failed", row)
         if give_up:
             row.status = Status.FAILED
-            signals.message_failed.send(OutboundEmail, message=row, error=error)
+            signals.message_failed.send(OutboundEmail, message=row, error=text)
             return True
         return False
     status = getattr(message, "anymail_status", None)
     provider_id = str(status.message_id) if status and status.message_id else ""
     used = getattr(message, "forge_mailer", None) or row.mailer
-    owned.update(
-        status=Status.SENT,
-        provider_message_id=provider_id,
-        mailer_used=used,
-        sent_at=timezone.now(),
-        lease_until=None,
-        last_error="",
-    )
-    row.status, row.mailer_used, row.provider_message_id = Status.SENT, used, provider_id
-    _metric("sent", row, latency=(started - row.created_at).total_seconds())
-    signals.message_sent.send(OutboundEmail, message=row, mailer=used)
+    done = [(row, str(used), provider_id)]
+    if pending is None:
+        mark_sent(done, token)
+    else:
+        pending.extend(done)
     return True
+
+
+def send_row(row: OutboundEmail, token: str, *, final: bool = False, backend: Any = None) -> bool:
+    """Send a claimed row and record the outcome. True when it was sent (or skipped)."""
+    message = _build(row, token, _suppressed_many([row]).get(row.pk, set()))
+    if message is None:
+        return True
+    try:
+        (backend or get_mailer(row.mailer or None)).send_messages([message])
+    except Exception as exc:
+        return _record(row, message, exc, token, final=final)
+    return _record(row, message, None, token, final=final)
+
+
+def mark_sent(done: Pending, token: str) -> None:
+    """Write the ``sent`` status of ``done`` rows (one UPDATE per mailer when no provider id)."""
+    if not done:
+        return
+    now = timezone.now()
+    common = {"status": Status.SENT, "sent_at": now, "lease_until": None, "last_error": ""}
+    plain: dict[str, list[int]] = {}
+    for row, used, provider_id in done:
+        if provider_id:
+            OutboundEmail.objects.filter(pk=row.pk, claim_token=token).update(
+                provider_message_id=provider_id, mailer_used=used, **common
+            )
+        else:
+            plain.setdefault(used, []).append(row.pk)
+    for used, pks in plain.items():
+        OutboundEmail.objects.filter(pk__in=pks, claim_token=token).update(
+            mailer_used=used, **common
+        )
+    for row, used, provider_id in done:
+        row.status, row.mailer_used, row.provider_message_id = Status.SENT, used, provider_id
+        _metric("sent", row, latency=(now - row.created_at).total_seconds())
+        signals.message_sent.send(OutboundEmail, message=row, mailer=used)
 
 
 def _metric(what: str, row: OutboundEmail, latency: float | None = None) -> None:
@@ -300,26 +364,89 @@ def send_queued(*, limit: int | None = None, progress: Callable[[int], None] | N
             break
         token = uuid.uuid4().hex
         rows = claim(candidates, token)
-        _send_batch(rows, token)
+        send_batch(rows, token)
         done += len(rows)
         if progress:
             progress(len(rows))
     return done
 
 
-def _send_batch(rows: Sequence[OutboundEmail], token: str) -> None:
+#: Sent rows written in one UPDATE at a time in batch mode; after a crash, at most this many
+#: rows of the dying batch were sent but not marked, and are resent.
+FLUSH_EVERY = 50
+
+
+def send_batch(rows: Sequence[OutboundEmail], token: str, *, each: Any = None) -> None:
+    """Send claimed ``rows`` over ``CONNECTIONS`` parallel connections per mailer.
+
+    Sender threads only talk SMTP/HTTP; this thread writes the statuses, ``FLUSH_EVERY`` rows
+    per UPDATE. ``each(alias)`` runs before every message (campaigns throttle there).
+    """
     by_mailer: dict[str, list[OutboundEmail]] = {}
     for row in rows:
         by_mailer.setdefault(row.mailer or app_settings.DEFAULT_MAILER, []).append(row)
+    blocked = _suppressed_many(rows)
     for alias, group in by_mailer.items():
-        backend = get_mailer(alias)
-        opened = backend.open()
+        built = [(row, _build(row, token, blocked.get(row.pk, set()))) for row in group]
+        ready = [(row, message) for row, message in built if message is not None]
+        _send_parallel(alias, ready, token, each)
+
+
+def _send_parallel(
+    alias: str, items: list[tuple[OutboundEmail, AnymailMessage]], token: str, each: Any
+) -> None:
+    if not items:
+        return
+    count = max(1, min(app_settings.CONNECTIONS, len(items)))
+    results: queue.Queue[tuple[OutboundEmail, AnymailMessage, BaseException | None] | None]
+    results = queue.Queue()
+
+    def sender(chunk: list[tuple[OutboundEmail, AnymailMessage]]) -> None:
         try:
-            for row in group:
-                send_row(row, token, backend=backend)
+            backend = get_mailer(alias)
+            opened = backend.open()
+        except Exception as exc:
+            for row, message in chunk:
+                results.put((row, message, exc))
+            results.put(None)
+            return
+        try:
+            for row, message in chunk:
+                try:
+                    if each is not None:
+                        each(alias)
+                    backend.send_messages([message])
+                except Exception as exc:
+                    results.put((row, message, exc))
+                else:
+                    results.put((row, message, None))
         finally:
             if opened:
                 backend.close()
+            results.put(None)
+
+    threads = [
+        threading.Thread(target=sender, args=(items[i::count],), daemon=True) for i in range(count)
+    ]
+    for thread in threads:
+        thread.start()
+    pending: Pending = []
+    running = count
+    try:
+        while running:
+            item = results.get()
+            if item is None:
+                running -= 1
+                continue
+            row, message, error = item
+            _record(row, message, error, token, pending=pending)
+            if len(pending) >= FLUSH_EVERY:
+                mark_sent(pending, token)
+                pending = []
+    finally:
+        mark_sent(pending, token)
+        for thread in threads:
+            thread.join()
 
 
 def recover_stale() -> int:

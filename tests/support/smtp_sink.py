@@ -6,6 +6,7 @@ import email
 import email.policy
 import socket
 import threading
+import time
 from email.message import EmailMessage
 from typing import Any
 
@@ -27,6 +28,7 @@ class _Handler:
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self.sink.lock:
             self.sink.raw.append(raw)
+            self.sink.arrivals.append(time.monotonic())
             self.sink.messages.append(message)  # type: ignore[arg-type]
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
@@ -39,6 +41,7 @@ class SmtpSink:
         self.port = free_port()
         self.lock = threading.Lock()
         self.raw: list[bytes] = []
+        self.arrivals: list[float] = []
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.controller = Controller(
