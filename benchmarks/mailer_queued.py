@@ -171,7 +171,7 @@ def send_post_office() -> int:
     # What the send_queued_mail command does: batches until nothing is queued.
     total = 0
     while Email.objects.filter(status=STATUS.queued).exists():
-        sent, failed, _ = mail.send_queued(processes=1)
+        sent, _failed, _ = mail.send_queued(processes=1)
         total += int(sent)
     return total
 
