@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "example_project.livechat",
+    "example_project.maildemo",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,10 @@ FORGE: dict[str, object] = {
         "CHANNEL_MODULES": ["example_project.livechat.channels"],
     },
 }
+
+# Mailer demo (example_project/maildemo): the bell's private channel, public link base URL.
+FORGE["REALTIME"]["CHANNEL_MODULES"].append("example_project.maildemo.channels")  # type: ignore[index]
+FORGE["MAILER"] = {"BASE_URL": os.environ.get("SITE_URL", "http://localhost:8000")}
 
 # Throttling demo (example_project/api_demo): GCRA on /api-demo/, a token bucket for check().
 FORGE["THROTTLING"] = {

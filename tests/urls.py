@@ -11,4 +11,5 @@ urlpatterns = [
     path("mail/", include("forge_suite.mailer.urls")),
     path("anymail/", include("anymail.urls")),
     path("api/notifications/", include("forge_suite.mailer.api_urls")),
+    path("mail-demo/", include("example_project.maildemo.urls")),
 ]
