@@ -83,7 +83,10 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     def resend(self, request: HttpRequest, queryset: QuerySet[models.OutboundEmail]) -> None:
         from forge_suite.mailer.outbox import resend
 
-        count = sum(1 for row in queryset if resend(row))
+        count = 0
+        for row in queryset:
+            resend(row)
+            count += 1
         self.message_user(request, f"{count} message(s) queued again.", messages.SUCCESS)
 
 

@@ -37,14 +37,16 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self) -> QuerySet[DatabaseNotification]:
-        rows = DatabaseNotification.objects.filter(user=self.request.user)
+        rows = DatabaseNotification.objects.filter(user_id=int(self.request.user.pk or 0))
         if self.request.query_params.get("unread") in {"1", "true"}:
             rows = rows.filter(read_at__isnull=True)
         return rows
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().list(request, *args, **kwargs)
-        unread = DatabaseNotification.objects.filter(user=request.user, read_at__isnull=True)
+        unread = DatabaseNotification.objects.filter(
+            user_id=int(request.user.pk or 0), read_at__isnull=True
+        )
         response["X-Unread-Count"] = str(unread.count())
         return response
 

@@ -286,6 +286,8 @@ class Mailable:
             context = {**self.get_context(), "cid": cids, **(extra_context or {})}
             subject = self.get_subject()
             context.setdefault("subject", subject)
+            page: str
+            text: str
             if self.markdown:
                 body = render_markdown(render_to_string(self.markdown, context))
                 context["content"] = mark_safe(body)
@@ -293,7 +295,9 @@ class Mailable:
                     "forge_mailer/markdown.html", {**context, "layout": self.get_layout()}
                 )
             else:
-                page = render_to_string(self.template, {**context, "layout": self.get_layout()})
+                page = render_to_string(
+                    str(self.template), {**context, "layout": self.get_layout()}
+                )
             html = inline_css(page)
             if self.text_template:
                 text = render_to_string(self.text_template, context)

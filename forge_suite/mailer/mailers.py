@@ -34,9 +34,10 @@ def has_native_mailers() -> bool:
 
 
 def _native(alias: str) -> BaseEmailBackend | None:
-    mailers: Any = django.core.mail.mailers  # type: ignore[attr-defined]
+    mailers: Any = getattr(django.core.mail, "mailers")  # noqa: B009 - absent before 6.1
     try:
-        return mailers[alias]  # type: ignore[no-any-return]
+        backend: BaseEmailBackend = mailers[alias]
+        return backend
     except Exception as exc:
         # MailerDoesNotExist (unknown alias) lets our own aliases answer; anything else is real.
         if type(exc).__name__ == "MailerDoesNotExist":
@@ -67,7 +68,8 @@ def get_mailer(alias: str | None = None) -> BaseEmailBackend:
     options = dict(spec.get("OPTIONS") or {})
     if getattr(backend_cls, "forge_wants_alias", False):
         options["alias"] = alias
-    return backend_cls(fail_silently=False, **options)  # type: ignore[no-any-return]
+    instance: BaseEmailBackend = backend_cls(fail_silently=False, **options)
+    return instance
 
 
 def mailer_aliases() -> list[str]:

@@ -146,7 +146,7 @@ def _allowed(recipient: Any, kind: str, channel: str) -> bool:
         return True
     prefs = dict(
         NotificationPreference.objects.filter(
-            user=recipient, kind__in=[kind, "*"], channel=channel
+            user_id=recipient.pk, kind__in=[kind, "*"], channel=channel
         ).values_list("kind", "enabled")
     )
     return prefs.get(kind, prefs.get("*", True))

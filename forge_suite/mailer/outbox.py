@@ -132,7 +132,8 @@ def send_now(mailable: Mailable, using: str | None = None) -> OutboundEmail:
     """Record ``mailable`` and send it in this process; the row tells how it went."""
     row = prepare(mailable, using)
     if _fake is not None:
-        return _fake.capture(mailable, row, queued=False)  # type: ignore[no-any-return]
+        captured: OutboundEmail = _fake.capture(mailable, row, queued=False)
+        return captured
     row.status = Status.SENDING
     token = uuid.uuid4().hex
     row.claim_token = token
@@ -163,7 +164,8 @@ def enqueue(
             eta = timezone.now() + dt.timedelta(seconds=seconds)
         row.scheduled_at = eta
     if _fake is not None:
-        return _fake.capture(mailable, row, queued=True)  # type: ignore[no-any-return]
+        queued: OutboundEmail = _fake.capture(mailable, row, queued=True)
+        return queued
     row.save()
     pk = row.pk
     transaction.on_commit(lambda: dispatch(pk, eta))

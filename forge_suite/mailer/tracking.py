@@ -107,8 +107,9 @@ def record_event(
 
 
 def _moves_forward(current: str, new: str) -> bool:
-    if new in PROGRESS and current in PROGRESS:
-        return PROGRESS.index(new) > PROGRESS.index(current)
+    order = [str(s) for s in PROGRESS]
+    if new in order and current in order:
+        return order.index(new) > order.index(current)
     if current in (Status.BOUNCED, Status.COMPLAINED):
         return new == Status.COMPLAINED and current != new
     return current != new

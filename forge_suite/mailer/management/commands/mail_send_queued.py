@@ -33,7 +33,11 @@ class Command(BaseCommand):
         if limit is not None:
             total = min(total, limit)
         with tqdm(total=total, unit="mail", disable=options["verbosity"] < 1) as bar:
-            done = send_queued(limit=limit, progress=bar.update)
+
+            def advance(count: int) -> None:
+                bar.update(count)
+
+            done = send_queued(limit=limit, progress=advance)
         failed = OutboundEmail.objects.filter(status=Status.FAILED).count()
         if options["verbosity"]:
             self.stdout.write(self.style.SUCCESS(f"{done} message(s) processed"))
