@@ -64,7 +64,7 @@ def premailer_render() -> str:
     from django.template.loader import render_to_string
 
     from forge_suite.mailer.conf import app_settings
-    from forge_suite.mailer.mailable import html_to_text
+    from forge_suite.mailer.parts import html_to_text
 
     page = render_to_string(
         "mails/order_shipped.html",

@@ -23,14 +23,15 @@ __all__ = [
 
 if TYPE_CHECKING:
     from forge_suite.mailer.campaigns import send_campaign
-    from forge_suite.mailer.mailable import Address, Attachment, Mailable
+    from forge_suite.mailer.mailable import Mailable
     from forge_suite.mailer.mailers import get_mailer
     from forge_suite.mailer.notifications import Notification, notify
     from forge_suite.mailer.outbox import send_queued
+    from forge_suite.mailer.parts import Address, Attachment
 
 _EXPORTS = {
-    "Address": "forge_suite.mailer.mailable",
-    "Attachment": "forge_suite.mailer.mailable",
+    "Address": "forge_suite.mailer.parts",
+    "Attachment": "forge_suite.mailer.parts",
     "Mailable": "forge_suite.mailer.mailable",
     "get_mailer": "forge_suite.mailer.mailers",
     "Notification": "forge_suite.mailer.notifications",

@@ -81,7 +81,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send again (as new queued messages)")
     def resend(self, request: HttpRequest, queryset: QuerySet[models.OutboundEmail]) -> None:
-        from forge_suite.mailer.outbox import resend
+        from forge_suite.mailer.queueing import resend
 
         count = 0
         for row in queryset:

@@ -10,16 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import requests
 from django.core.serializers.json import DjangoJSONEncoder
 
 from forge_suite.mailer.conf import app_settings
 from forge_suite.mailer.exceptions import NotificationError
-
-if TYPE_CHECKING:
-    from forge_suite.mailer.notifications import Notification
 
 __all__ = [
     "BroadcastChannel",
@@ -32,6 +29,36 @@ __all__ = [
     "get_channel",
     "register_channel",
 ]
+
+
+class Notification(Protocol):
+    """What a channel uses of a notification (:class:`forge_suite.mailer.Notification`)."""
+
+    webhook_id: str | None
+
+    def kind(self) -> str: ...
+
+    def to_mail(self, recipient: Any) -> Any: ...
+
+    def to_database(self, recipient: Any) -> dict[str, Any]: ...
+
+    def to_broadcast(self, recipient: Any) -> dict[str, Any]: ...
+
+    def to_slack(self, recipient: Any) -> dict[str, Any]: ...
+
+    def to_discord(self, recipient: Any) -> dict[str, Any]: ...
+
+    def to_webhook(self, recipient: Any) -> dict[str, Any]: ...
+
+    def route_for(self, channel: str, recipient: Any) -> str | None: ...
+
+    def webhook_secret(self, recipient: Any) -> str | None: ...
+
+    def webhook_type(self) -> str: ...
+
+    def broadcast_channel(self, recipient: Any) -> str: ...
+
+    def broadcast_event(self) -> str: ...
 
 
 class Channel:

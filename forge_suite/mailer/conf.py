@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from forge_suite.core import validators
 from forge_suite.core.conf import AppSettings, Option
-
-
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else "must be positive"
 
 
 def _mailers(value: Any) -> str | None:
@@ -36,24 +33,25 @@ DEFAULTS: dict[str, Option] = {
         (int, float),
         "How long a worker owns a message it is sending; after that another worker may take "
         "it up again (and marks it resent).",
-        validator=_positive,
+        validator=validators.positive,
     ),
     "MAX_ATTEMPTS": Option(
-        5, int, "Attempts before a message is marked failed.", validator=_positive
+        5, int, "Attempts before a message is marked failed.", validator=validators.positive
     ),
     "BATCH_SIZE": Option(
-        100, int, "Messages claimed at once by send_queued().", validator=_positive
+        100, int, "Messages claimed at once by send_queued().", validator=validators.positive
     ),
     "CONNECTIONS": Option(
         4,
         int,
         "Parallel connections per mailer used by send_queued() and campaign batches.",
-        validator=_positive,
+        validator=validators.positive,
     ),
     "BASE_URL": Option(
         "http://localhost:8000",
         str,
         "Absolute URL prefix of this site for unsubscribe, tracking and preference links.",
+        validator=validators.url,
     ),
     "UNSUBSCRIBE_MAILTO": Option(
         None, str, "Optional mailto: address added to List-Unsubscribe.", nullable=True
@@ -64,16 +62,26 @@ DEFAULTS: dict[str, Option] = {
         None, str, "Domain of generated Message-IDs (None = DNS name of this host).", nullable=True
     ),
     "CAMPAIGN_RATE": Option(
-        None, str, "Rate limit of campaign sending per mailer, such as '600/m'.", nullable=True
+        None,
+        str,
+        "Rate limit of campaign sending per mailer, such as '600/m'.",
+        nullable=True,
+        validator=validators.rate,
     ),
     "NOTIFICATION_DEDUP_SECONDS": Option(
-        300.0, (int, float), "Window in which an identical notification is dropped."
+        300.0,
+        (int, float),
+        "Window in which an identical notification is dropped (0 = no deduplication).",
+        validator=validators.non_negative,
     ),
     "NOTIFICATION_MAX_ATTEMPTS": Option(
-        3, int, "Attempts per notification channel before it fails.", validator=_positive
+        3, int, "Attempts per notification channel before it fails.", validator=validators.positive
     ),
     "WEBHOOK_TIMEOUT": Option(
-        15.0, (int, float), "Seconds before a notification webhook call times out."
+        15.0,
+        (int, float),
+        "Seconds before a notification webhook call times out.",
+        validator=validators.positive,
     ),
 }
 

@@ -21,23 +21,24 @@ from email.utils import make_msgid
 from typing import Any
 
 from anymail.message import AnymailMessage
-from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from forge_suite.core.metrics import metrics
 from forge_suite.mailer import signals
 from forge_suite.mailer.conf import app_settings
-from forge_suite.mailer.mailable import Attachment, Mailable, attach_inline
+from forge_suite.mailer.links import absolute, rewrite_links
 from forge_suite.mailer.mailers import get_mailer
 from forge_suite.mailer.models import OutboundEmail, Status, Suppression, Unsubscription
+from forge_suite.mailer.parts import Attachment, MailableLike, attach_inline
 from forge_suite.mailer.tokens import sign_message
 
 __all__ = [
     "claim",
-    "enqueue",
+    "mark_sent",
     "prepare",
-    "recover_stale",
+    "send_batch",
     "send_now",
     "send_queued",
     "send_row",
@@ -50,11 +51,7 @@ logger = logging.getLogger("forge_suite.mailer")
 _fake: Any = None
 
 
-def absolute(path: str) -> str:
-    return app_settings.BASE_URL.rstrip("/") + path
-
-
-def prepare(mailable: Mailable, using: str | None = None) -> OutboundEmail:
+def prepare(mailable: MailableLike, using: str | None = None) -> OutboundEmail:
     """Render ``mailable`` into an unsaved outbox row (headers, links and Message-ID set)."""
     row_uuid = uuid.uuid4()
     extra: dict[str, Any] = {}
@@ -76,8 +73,6 @@ def prepare(mailable: Mailable, using: str | None = None) -> OutboundEmail:
     message = mailable.build_message(extra)
     html = _html_of(message)
     if app_settings.TRACK_CLICKS and html:
-        from forge_suite.mailer.tracking import rewrite_links
-
         html = rewrite_links(html, row_uuid)
     message_id = make_msgid(domain=app_settings.MESSAGE_ID_DOMAIN or None)
     return OutboundEmail(
@@ -128,7 +123,7 @@ def to_message(row: OutboundEmail) -> AnymailMessage:
     return message
 
 
-def send_now(mailable: Mailable, using: str | None = None) -> OutboundEmail:
+def send_now(mailable: MailableLike, using: str | None = None) -> OutboundEmail:
     """Record ``mailable`` and send it in this process; the row tells how it went."""
     row = prepare(mailable, using)
     if _fake is not None:
@@ -143,46 +138,6 @@ def send_now(mailable: Mailable, using: str | None = None) -> OutboundEmail:
     send_row(row, token, final=True)
     row.refresh_from_db()
     return row
-
-
-def enqueue(
-    mailable: Mailable,
-    using: str | None = None,
-    *,
-    when: float | dt.timedelta | dt.datetime | None = None,
-) -> OutboundEmail:
-    """Record ``mailable`` as queued and dispatch its send job after the transaction commits."""
-    row = prepare(mailable, using)
-    eta: dt.datetime | None = None
-    if when is not None:
-        if isinstance(when, dt.datetime):
-            if timezone.is_naive(when):
-                raise ValueError("later(): the datetime must be timezone-aware")
-            eta = when
-        else:
-            seconds = when.total_seconds() if isinstance(when, dt.timedelta) else float(when)
-            eta = timezone.now() + dt.timedelta(seconds=seconds)
-        row.scheduled_at = eta
-    if _fake is not None:
-        queued: OutboundEmail = _fake.capture(mailable, row, queued=True)
-        return queued
-    row.save()
-    pk = row.pk
-    transaction.on_commit(lambda: dispatch(pk, eta))
-    return row
-
-
-def dispatch(pk: int, eta: dt.datetime | None = None) -> None:
-    """Send the job for row ``pk``; a broker or eager failure leaves the row queued."""
-    from forge_suite.mailer.tasks import deliver
-
-    job = deliver.on_queue(app_settings.QUEUE) if app_settings.QUEUE else deliver
-    try:
-        job.dispatch_with([pk], eta=eta)
-    except Exception as exc:
-        # The row stays queued (send_queued or recover_stale picks it up); nothing is lost.
-        logger.warning("mail %s stays queued: %s", pk, exc)
-        OutboundEmail.objects.filter(pk=pk).update(last_error=f"{type(exc).__name__}: {exc}")
 
 
 def claim(pks: Iterable[int], token: str) -> list[OutboundEmail]:
@@ -329,20 +284,12 @@ def mark_sent(done: Pending, token: str) -> None:
         )
     for row, used, provider_id in done:
         row.status, row.mailer_used, row.provider_message_id = Status.SENT, used, provider_id
-        _metric("sent", row, latency=(now - row.created_at).total_seconds())
+        _metric("sent", row)
         signals.message_sent.send(OutboundEmail, message=row, mailer=used)
 
 
-def _metric(what: str, row: OutboundEmail, latency: float | None = None) -> None:
-    try:
-        from forge_suite.core.metrics import suite_metrics
-
-        metrics = suite_metrics()
-        recorder = getattr(metrics, "record_mail", None) if metrics else None
-        if recorder is not None:
-            recorder(what, row.mailer_used or row.mailer, latency)
-    except Exception:  # pragma: no cover - metrics never break sending
-        logger.debug("mail metric failed", exc_info=True)
+def _metric(status: str, row: OutboundEmail) -> None:
+    metrics().record_mail(row.mailer_used or row.mailer or app_settings.DEFAULT_MAILER, status)
 
 
 def send_queued(*, limit: int | None = None, progress: Callable[[int], None] | None = None) -> int:
@@ -451,19 +398,6 @@ def _send_parallel(
             thread.join()
 
 
-def recover_stale() -> int:
-    """Dispatch again every row whose sending lease expired (its worker died mid-send)."""
-    now = timezone.now()
-    pks = list(
-        OutboundEmail.objects.filter(status=Status.SENDING, lease_until__lt=now).values_list(
-            "pk", flat=True
-        )
-    )
-    for pk in pks:
-        dispatch(pk)
-    return len(pks)
-
-
 def _html_of(message: Any) -> str:
     for content, mimetype in getattr(message, "alternatives", []):
         if mimetype == "text/html":
@@ -493,22 +427,3 @@ def _dump_attachment(item: Attachment) -> dict[str, Any]:
         "mimetype": item.mimetype,
         "cid": item.cid,
     }
-
-
-def resend(row: OutboundEmail) -> OutboundEmail:
-    """Queue a copy of ``row`` (same content, new Message-ID) and dispatch it."""
-    copy = OutboundEmail.objects.get(pk=row.pk)
-    copy.pk = None
-    copy.id = None
-    copy.uuid = uuid.uuid4()
-    copy.message_id = make_msgid(domain=app_settings.MESSAGE_ID_DOMAIN or None)
-    copy.status = Status.QUEUED
-    copy.provider_message_id = copy.last_error = copy.claim_token = copy.mailer_used = ""
-    copy.attempts = 0
-    copy.resent = False
-    copy.lease_until = copy.sent_at = copy.scheduled_at = None
-    copy.created_at = timezone.now()
-    copy.save()
-    pk = copy.pk
-    transaction.on_commit(lambda: dispatch(pk))
-    return copy

@@ -8,19 +8,16 @@ its status forward, suppresses the address on a hard bounce or complaint, and is
 
 from __future__ import annotations
 
-import re
-import uuid
 from typing import Any
 
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
+from forge_suite.core.metrics import metrics
 from forge_suite.mailer import signals
 from forge_suite.mailer.models import PROGRESS, EmailEvent, OutboundEmail, Status, Suppression
-from forge_suite.mailer.tokens import sign_value
 
-__all__ = ["connect", "record_event", "rewrite_links"]
+__all__ = ["connect", "record_event"]
 
 _STATUS_OF = {
     "delivered": Status.DELIVERED,
@@ -31,7 +28,6 @@ _STATUS_OF = {
     "rejected": Status.FAILED,
     "failed": Status.FAILED,
 }
-_CLICK_SALT = "click"
 
 
 def connect() -> None:
@@ -102,6 +98,9 @@ def record_event(
             Suppression.objects.get_or_create(
                 email=recipient.lower(), defaults={"reason": reason, "detail": description[:500]}
             )
+    if new is not None:
+        provider = (message.mailer_used if message else "") or esp_name or "unknown"
+        metrics().record_mail(provider, str(new))
     signals.message_event.send(OutboundEmail, message=message, event=event, esp_name=esp_name)
     return event
 
@@ -113,20 +112,3 @@ def _moves_forward(current: str, new: str) -> bool:
     if current in (Status.BOUNCED, Status.COMPLAINED):
         return new == Status.COMPLAINED and current != new
     return current != new
-
-
-_HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
-
-
-def rewrite_links(html: str, message_uuid: uuid.UUID) -> str:
-    """``html`` with each http(s) link replaced by a signed click redirect through this site."""
-    from forge_suite.mailer.outbox import absolute
-
-    def replace(match: re.Match[str]) -> str:
-        target = match.group(1)
-        if "/unsubscribe/" in target or "/preferences/" in target:
-            return match.group(0)
-        token = sign_value(f"{message_uuid.hex} {target}", _CLICK_SALT)
-        return f'href="{absolute(reverse("forge_mailer:click", args=[token]))}"'
-
-    return _HREF.sub(replace, html)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from forge_suite.mailer import signals
 from forge_suite.mailer.exceptions import InvalidToken
+from forge_suite.mailer.links import CLICK_SALT
 from forge_suite.mailer.models import OutboundEmail, Unsubscription
 from forge_suite.mailer.tokens import unsign_message, unsign_value
 
@@ -121,10 +122,10 @@ def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 def click(request: HttpRequest, token: str) -> HttpResponse:
     """Record a ``clicked`` event and redirect to the signed target URL."""
-    from forge_suite.mailer.tracking import _CLICK_SALT, record_event
+    from forge_suite.mailer.tracking import record_event
 
     try:
-        value = unsign_value(token, _CLICK_SALT)
+        value = unsign_value(token, CLICK_SALT)
         message_hex, target = value.split(" ", 1)
     except (InvalidToken, ValueError):
         return HttpResponseBadRequest(

@@ -12,7 +12,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from forge_suite.mailer.models import OutboundEmail, Status
-from forge_suite.mailer.outbox import claim, recover_stale, resend, send_queued
+from forge_suite.mailer.outbox import claim, send_queued
+from forge_suite.mailer.queueing import recover_stale, resend
 from forge_suite.mailer.tasks import deliver
 from forge_suite.mailer.testing import mail_fake
 from tests.mailer.mailables import Newsletter, OrderShipped, Welcome

@@ -156,3 +156,25 @@ def test_a_user_object_is_a_recipient_with_name_and_language(
     [received] = smtp_sink.messages
     assert received["Subject"] == "Accueil"
     assert received["To"].addresses[0].display_name == "Zoé Martin"
+
+
+def test_sent_and_failed_mail_are_recorded_in_the_suite_metrics(
+    smtp_sink: SmtpSink, mailers: dict[str, Any]
+) -> None:
+    from forge_suite.core.metrics import NullMetrics, install_metrics
+
+    class Recorder(NullMetrics):
+        def __init__(self) -> None:
+            self.mails: list[tuple[str, str]] = []
+
+        def record_mail(self, provider: str, status: str) -> None:
+            self.mails.append((provider, status))
+
+    recorder = Recorder()
+    previous = install_metrics(recorder)
+    try:
+        Welcome(name="a").to("a@example.com").send(using="failover")
+        Welcome(name="b").to("b@example.com").send(using="dead")
+    finally:
+        install_metrics(previous)
+    assert recorder.mails == [("smtp", "sent"), ("dead", "failed")]

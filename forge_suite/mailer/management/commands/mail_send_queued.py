@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from forge_suite.mailer.models import OutboundEmail, Status
-from forge_suite.mailer.outbox import recover_stale, send_queued
+from forge_suite.mailer.outbox import send_queued
+from forge_suite.mailer.queueing import recover_stale
 
 
 class Command(BaseCommand):
