@@ -159,3 +159,24 @@ def test_on_django_with_named_mailers_the_alias_comes_from_mail_mailers(
         assert mailer_aliases() == ["bulk", "default"]
         with pytest.raises(Exception, match="No mailer 'other'"):
             get_mailer("other")
+
+
+def test_bad_mailer_settings_are_reported_by_the_forge_checks() -> None:
+    from forge_suite.core.checks import check_forge_setting
+
+    forge = {
+        **settings.FORGE,
+        "MAILER": {
+            "CAMPAIGN_RATE": "lots",
+            "LEASE_SECONDS": 0,
+            "MAILERS": {"x": {"BACKEND": 3}},
+            "NOPE": 1,
+        },
+    }
+    with override_settings(FORGE=forge):
+        messages = [e.msg for e in check_forge_setting()]
+    text = "\n".join(messages)
+    assert "FORGE['MAILER']['CAMPAIGN_RATE']" in text
+    assert "FORGE['MAILER']['LEASE_SECONDS']" in text
+    assert "FORGE['MAILER']['MAILERS']" in text
+    assert "unknown setting 'NOPE'" in text

@@ -178,3 +178,22 @@ def test_sent_and_failed_mail_are_recorded_in_the_suite_metrics(
     finally:
         install_metrics(previous)
     assert recorder.mails == [("smtp", "sent"), ("dead", "failed")]
+
+
+def test_attachments_from_a_storage_disk_and_a_missing_file_is_a_clear_error(
+    smtp_sink: SmtpSink, mailers: dict[str, Any]
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from forge_suite.mailer import Attachment
+
+    name = storages["default"].save("invoices/inv-1.pdf", ContentFile(b"%PDF-1.4 stored"))
+    Welcome(name="Ann").to("ann@example.com").attach(Attachment.from_storage(name)).send()
+    [pdf] = list(smtp_sink.messages[0].iter_attachments())
+    assert pdf.get_filename() == "inv-1.pdf"
+    assert pdf.get_content() == b"%PDF-1.4 stored"
+    with pytest.raises(InvalidMailable, match="cannot attach 'nope.pdf' from disk 'default'"):
+        Attachment.from_storage("nope.pdf")
+    with pytest.raises(InvalidMailable, match="cannot attach"):
+        Attachment.from_path("/nonexistent/file.pdf")
