@@ -193,7 +193,7 @@ def test_attachments_from_a_storage_disk_and_a_missing_file_is_a_clear_error(
     [pdf] = list(smtp_sink.messages[0].iter_attachments())
     assert pdf.get_filename() == "inv-1.pdf"
     assert pdf.get_content() == b"%PDF-1.4 stored"
-    with pytest.raises(InvalidMailable, match="cannot attach 'nope.pdf' from disk 'default'"):
+    with pytest.raises(InvalidMailable, match=r"cannot attach 'nope\.pdf' from disk 'default'"):
         Attachment.from_storage("nope.pdf")
     with pytest.raises(InvalidMailable, match="cannot attach"):
         Attachment.from_path("/nonexistent/file.pdf")
