@@ -293,24 +293,27 @@ def _metric(status: str, row: OutboundEmail) -> None:
 
 
 def send_queued(*, limit: int | None = None, progress: Callable[[int], None] | None = None) -> int:
-    """Send due queued rows in batches in this process, one connection per mailer per batch.
+    """Send due queued rows in batches in this process (see :func:`send_batch`).
 
     Safe to run in several processes at once: each batch is claimed with a guarded UPDATE.
-    Returns how many rows were processed.
+    Each row is tried at most once per call (a failed one waits for the next run), so a dead
+    mailer never spins this loop. Returns how many rows were processed.
     """
     done = 0
+    last_pk = 0
     batch = app_settings.BATCH_SIZE
     while limit is None or done < limit:
         now = timezone.now()
         size = batch if limit is None else min(batch, limit - done)
         candidates = list(
-            OutboundEmail.objects.filter(status=Status.QUEUED)
+            OutboundEmail.objects.filter(status=Status.QUEUED, pk__gt=last_pk)
             .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
             .order_by("id")
             .values_list("pk", flat=True)[:size]
         )
         if not candidates:
             break
+        last_pk = candidates[-1]
         token = uuid.uuid4().hex
         rows = claim(candidates, token)
         send_batch(rows, token)

@@ -31,8 +31,11 @@ def deliver(pk: int) -> str:
         if status == Status.SENDING:
             # Another worker holds the lease (it may have died): look again after it expires.
             raise MessageBusy(f"mail {pk} is being sent by another worker")
+        if status == Status.QUEUED:
+            # Not due yet (a job run early, or a failed attempt put back): look again later.
+            raise MessageBusy(f"mail {pk} is not due yet")
         return str(status or "missing")
     row = rows[0]
     if not send_row(row, token):
         raise SendFailed(f"mail {pk}: {OutboundEmail.objects.get(pk=pk).last_error}")
-    return "sent"
+    return str(row.status)  # sent, suppressed, or failed after the last attempt

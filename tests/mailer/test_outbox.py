@@ -80,7 +80,7 @@ def test_a_failed_attempt_stays_queued_with_its_error_then_fails_after_max_attem
         assert row.status == Status.QUEUED  # eager mode cannot wait: left for the next run
         assert row.attempts == 1
         assert "ConnectionRefusedError" in row.last_error
-        assert deliver(row.pk) == "sent"  # the job gives up and records the failure
+        assert deliver(row.pk) == "failed"  # the job gives up and records the failure
         row.refresh_from_db()
         assert row.status == Status.FAILED
         assert row.attempts == 2
@@ -134,3 +134,30 @@ def test_mail_fake_captures_and_asserts() -> None:
         mail.assert_not_sent(Welcome)
     with pytest.raises(AssertionError, match="1 times, expected 2"):
         mail.assert_queued(Welcome, count=2)
+
+
+def test_send_queued_tries_each_row_once_per_run_when_the_mailer_is_down(
+    mailers: dict[str, Any], smtp_sink: SmtpSink
+) -> None:
+    for i in range(3):
+        Welcome(name=str(i)).to(f"u{i}@example.com").later(0.0, using="dead")
+    OutboundEmail.objects.update(scheduled_at=None)
+    assert send_queued() == 3
+    assert list(OutboundEmail.objects.values_list("status", "attempts")) == [("queued", 1)] * 3
+    OutboundEmail.objects.update(mailer="smtp")  # the operator points them at a live mailer
+    assert send_queued() == 3
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"sent"}
+    assert len(smtp_sink.messages) == 3
+
+
+def test_a_job_that_runs_before_its_message_is_due_retries_later(
+    mailers: dict[str, Any],
+) -> None:
+    from forge_suite.mailer.tasks import MessageBusy
+
+    row = Welcome(name="x").to("a@example.com").later(dt.timedelta(hours=1))
+    with pytest.raises(MessageBusy, match="not due yet"):
+        deliver(row.pk)
+    row.refresh_from_db()
+    assert row.status == Status.QUEUED
+    assert row.attempts == 0
