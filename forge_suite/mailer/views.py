@@ -55,6 +55,10 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidToken as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
     email = _address(message)
+    if not message.list_name or not email:
+        return HttpResponseBadRequest(
+            "this message belongs to no mailing list", content_type="text/plain"
+        )
     if request.method == "POST":
         unsubscribe_address(email, message.list_name)
         return render(
@@ -80,6 +84,8 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     except InvalidToken as exc:
         return HttpResponseBadRequest(str(exc), content_type="text/plain")
     email = _address(message)
+    if not email:
+        return HttpResponseBadRequest("this message has no recipient", content_type="text/plain")
     lists = known_lists() | ({message.list_name} if message.list_name else set())
     if request.method == "POST":
         keep = set(request.POST.getlist("lists"))

@@ -131,3 +131,16 @@ def test_open_pixel_and_signed_click_redirects_for_plain_smtp(
     ]
     tampered = click.replace(click.rstrip("/")[-3:], "xyz")
     assert client.get(tampered).status_code == 400
+
+
+def test_a_token_of_a_transactional_mail_cannot_unsubscribe_anybody(
+    mailers: dict[str, Any],
+) -> None:
+    from forge_suite.mailer.tokens import sign_message
+
+    row = Welcome(name="Ann").to("ann@example.com").send()
+    token = sign_message(row.uuid)  # validly signed, but the mail belongs to no list
+    response = Client().post(f"/mail/unsubscribe/{token}/")
+    assert response.status_code == 400
+    assert b"no mailing list" in response.content
+    assert not Unsubscription.objects.exists()
