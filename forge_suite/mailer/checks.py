@@ -38,6 +38,17 @@ def check_mailers(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMe
                     id="forge_mailer.E002",
                 )
             )
+    from forge_suite.mailer.mailers import has_native_mailers
+
+    if has_native_mailers() and app_settings.MAILERS:
+        errors.append(
+            checks.Warning(
+                "FORGE['MAILER']['MAILERS'] is set on a Django version with named mailers.",
+                hint="Move these entries to Django's MAILERS setting: Django then builds the "
+                "backends (with their alias) and the mailer picks them by the same names.",
+                id="forge_mailer.W001",
+            )
+        )
     if not app_settings.BASE_URL.startswith(("http://", "https://")):
         errors.append(
             checks.Error(

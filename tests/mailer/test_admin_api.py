@@ -159,6 +159,10 @@ def test_on_django_with_named_mailers_the_alias_comes_from_mail_mailers(
         assert mailer_aliases() == ["bulk", "default"]
         with pytest.raises(Exception, match="No mailer 'other'"):
             get_mailer("other")
+        assert check_mailers() == []
+        forge = {**settings.FORGE, "MAILER": {"MAILERS": {"old": {"BACKEND": ""}}}}
+        with override_settings(FORGE=forge):
+            assert [e.id for e in check_mailers()] == ["forge_mailer.W001"]
 
 
 def test_bad_mailer_settings_are_reported_by_the_forge_checks() -> None:
