@@ -103,9 +103,31 @@ def test_failover_uses_the_secondary_when_the_primary_port_is_closed(
 def test_round_robin_alternates_and_passes_over_a_dead_mailer(
     smtp_sink: SmtpSink, mailers: dict[str, Any]
 ) -> None:
-    rows = [Welcome(name=str(i)).to("a@example.com").send(using="roundrobin") for i in range(4)]
+    from django.conf import settings
+
+    from tests.mailer.conftest import smtp_mailer
+
+    with SmtpSink() as second:
+        config = {
+            **mailers,
+            "smtp2": smtp_mailer(second.port),
+            "pair": {
+                "BACKEND": "forge_suite.mailer.backends.RoundRobinBackend",
+                "OPTIONS": {"mailers": ["smtp", "smtp2"]},
+            },
+        }
+        forge = {**settings.FORGE}
+        forge["MAILER"] = {**forge["MAILER"], "MAILERS": config}
+        with override_settings(FORGE=forge):
+            used = [
+                Welcome(name=str(i)).to("a@x.io").send(using="pair").mailer_used for i in range(4)
+            ]
+            assert sorted(used) == ["smtp", "smtp", "smtp2", "smtp2"]
+            assert len(smtp_sink.messages) == len(second.messages) == 2
+            # "roundrobin" is smtp + a dead mailer: every message still goes out through smtp.
+            rows = [Welcome(name=str(i)).to("b@x.io").send(using="roundrobin") for i in range(4)]
     assert all(r.status == Status.SENT and r.mailer_used == "smtp" for r in rows)
-    assert len(smtp_sink.messages) == 4
+    assert len(smtp_sink.messages) == 6
 
 
 def test_a_message_that_no_mailer_can_send_is_failed_with_the_errors(
