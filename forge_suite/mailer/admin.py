@@ -44,6 +44,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     exclude = ("html",)
     inlines = [EmailEventInline]
     actions = ["resend"]
+    change_list_template = "forge_mailer/admin/outbox_change_list.html"
 
     @admin.display(description="to")
     def recipients_display(self, obj: models.OutboundEmail) -> str:

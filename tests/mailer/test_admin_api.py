@@ -65,6 +65,8 @@ def test_admin_dashboard_detail_preview_and_resend(
     assert b"<td>failed</td><td>1</td>" in dashboard.content
     listing = admin_client.get("/admin/forge_mailer/outboundemail/", {"status": "sent"})
     assert b"Order D-4 shipped" in listing.content
+    assert b'href="/admin/forge_mailer/outboundemail/dashboard/"' in listing.content
+    assert b'href="/admin/forge_mailer/outboundemail/mailables/"' in listing.content
     detail = admin_client.get(f"/admin/forge_mailer/outboundemail/{row.pk}/change/")
     assert detail.status_code == 200
     preview = admin_client.get(f"/admin/forge_mailer/outboundemail/{row.pk}/preview/")
