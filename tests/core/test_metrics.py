@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client import REGISTRY
 
 from forge_suite.core import metrics as core_metrics
 from forge_suite.core.metrics import (
@@ -22,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[2] / "forge_suite"
 
 
 def value(name: str, labels: dict[str, str]) -> float:
+    from prometheus_client import REGISTRY
+
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
@@ -32,6 +33,7 @@ def no_metrics() -> Iterator[None]:
     install_metrics(previous)
 
 
+@pytest.mark.needs_apps("forge_suite.observability")
 def test_observability_installs_its_implementation_from_ready() -> None:
     from forge_suite.observability.metrics import prometheus_metrics
 
