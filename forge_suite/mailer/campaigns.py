@@ -21,10 +21,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from forge_suite.mailer.conf import app_settings
+from forge_suite.mailer.jobs import job
 from forge_suite.mailer.mailable import Mailable
 from forge_suite.mailer.models import Campaign, OutboundEmail, Suppression, Unsubscription
 from forge_suite.mailer.parts import Address
-from forge_suite.scheduling import job
 
 __all__ = ["send_campaign", "send_campaign_batch", "throttle"]
 

@@ -40,9 +40,9 @@ from forge_suite.mailer import signals
 from forge_suite.mailer.channels import get_channel
 from forge_suite.mailer.conf import app_settings
 from forge_suite.mailer.exceptions import NotificationError
+from forge_suite.mailer.jobs import job
 from forge_suite.mailer.mailable import Mailable
 from forge_suite.mailer.models import NotificationDelivery, NotificationPreference
-from forge_suite.scheduling import job
 
 __all__ = ["Notification", "deliver_notification", "notify"]
 

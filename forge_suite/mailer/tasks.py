@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from forge_suite.mailer.exceptions import MailerError
-from forge_suite.scheduling import job
+from forge_suite.mailer.jobs import job
 
 __all__ = ["MessageBusy", "SendFailed", "deliver"]
 
@@ -18,7 +18,7 @@ class SendFailed(MailerError):
     """The mailer refused or could not be reached; retried after a backoff."""
 
 
-@job(name="forge_mailer.deliver", max_retries=20, backoff=1, backoff_max=60, jitter=True)
+@job(name="forge_mailer.deliver", max_retries=20, backoff=1, backoff_max=60)
 def deliver(pk: int) -> str:
     """Send outbox row ``pk`` unless another worker owns it or it is already done."""
     from forge_suite.mailer.models import OutboundEmail, Status
