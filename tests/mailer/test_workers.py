@@ -19,7 +19,13 @@ from tests.mailer.mailables import Welcome
 from tests.scheduling.conftest import broker, queue_name, start_worker, wait_for  # noqa: F401
 from tests.support.smtp_sink import SmtpSink
 
-pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+    # The workers are `manage.py worker` processes, a command of the scheduling app.
+    pytest.mark.needs_apps("forge_suite.scheduling"),
+]
 
 #: Broker database reserved for the mailer tests.
 BROKER = os.environ.get("FORGE_TEST_MAILER_BROKER", "redis://127.0.0.1:6379/12")
