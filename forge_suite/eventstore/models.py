@@ -108,6 +108,7 @@ class OutboxMessage(models.Model):
     max_attempts = models.PositiveIntegerField(default=8)
     available_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
 
