@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "example_project.livechat",
+    "example_project.orders",  # eventstore demo
 ]
 
 MIDDLEWARE = [

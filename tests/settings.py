@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "oauth2_provider",
+    "example_project.orders",  # eventstore demo
 ]
 
 MIDDLEWARE = [

@@ -61,7 +61,7 @@ _LISTENERS: dict[str, list[Listener]] = {}
 _BY_PATH: dict[str, Listener] = {}
 
 
-def _wants_envelope(fn: Callable[..., Any]) -> bool:
+def wants_envelope(fn: Callable[..., Any]) -> bool:
     try:
         params = [
             p
@@ -90,7 +90,7 @@ def listener(
         path = f"{fn.__module__}.{fn.__qualname__}"
         if mode == "queued" and "<locals>" in path:
             raise ValueError(f"queued listener {path} must be a module-level function")
-        entry = Listener(fn, mode, max_attempts, path, _wants_envelope(fn))
+        entry = Listener(fn, mode, max_attempts, path, wants_envelope(fn))
         for event_type in event_types:
             bucket = _LISTENERS.setdefault(event_type.event_type, [])
             bucket[:] = [item for item in bucket if item.path != path]

@@ -259,14 +259,21 @@ def once(handler: str, event_id: uuid.UUID | str, using: str = "default") -> boo
 
 
 def _deliver_listener(message: Any) -> None:
-    from forge_suite.eventstore.listeners import Envelope, listener_by_path
+    from forge_suite.eventstore.listeners import (
+        Envelope,
+        Listener,
+        listener_by_path,
+        wants_envelope,
+    )
 
     entry = listener_by_path(message.target)
     if entry is None:
-        import_string(message.target)  # importing the module registers its listeners
-        entry = listener_by_path(message.target)
-    if entry is None:
-        raise EventStoreError(f"{message.target} is not a registered listener")
+        # Importing the module registers its listeners; a function registered elsewhere (e.g.
+        # in an AppConfig.ready() this process did not run) is still the stored target.
+        fn = import_string(message.target)
+        entry = listener_by_path(message.target) or Listener(
+            fn, "queued", None, message.target, wants_envelope(fn)
+        )
     payload = message.payload
     _version, data = upcast(payload["type"], int(payload.get("schema_version", 1)), payload["data"])
     event = event_class(payload["type"]).from_data(data)
