@@ -18,6 +18,7 @@ which never skips an event that commits late.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
@@ -190,9 +191,13 @@ class _Listener:
             logger.warning("LISTEN unavailable, polling instead: %s", exc)
             self.conn = None
 
-    def wait(self, timeout: float) -> bool:
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
+        """Wait up to ``timeout`` seconds; True if woken by a NOTIFY."""
         if self.conn is None:
-            time.sleep(timeout)
+            if stop is not None:
+                stop.wait(timeout)
+            else:
+                time.sleep(timeout)
             return False
         got = False
         for _ in self.conn.notifies(timeout=timeout, stop_after=1):

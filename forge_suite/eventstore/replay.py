@@ -9,6 +9,7 @@ live runner continues from exactly where the rebuild stopped.
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Callable, Iterator
 
 from django.db import connections, models, transaction
@@ -22,7 +23,13 @@ from forge_suite.eventstore.store import START, Position, events_after, read_all
 
 __all__ = ["replay"]
 
-SUFFIX = "__rebuild"
+PREFIX = "__rebuild_"
+
+
+def _set_table(model: type[models.Model], table: str) -> None:
+    model._meta.db_table = table
+    for field in model._meta.concrete_fields:
+        field.__dict__.pop("cached_col", None)  # a column reference caches its table name
 
 
 @contextlib.contextmanager
@@ -31,36 +38,32 @@ def _tables(model_list: list[type[models.Model]], suffix: str) -> Iterator[None]
     saved = [(m, m._meta.db_table, m._meta.indexes, m._meta.constraints) for m in model_list]
     try:
         for model, table, _indexes, _constraints in saved:
-            model._meta.db_table = table + suffix
+            _set_table(model, table + suffix)
         yield
     finally:
         for model, table, indexes, constraints in saved:
-            model._meta.db_table, model._meta.indexes, model._meta.constraints = (
-                table,
-                indexes,
-                constraints,
-            )
+            _set_table(model, table)
+            model._meta.indexes, model._meta.constraints = indexes, constraints
 
 
-def _create_fresh(model_list: list[type[models.Model]], using: str) -> None:
+def _create_fresh(model_list: list[type[models.Model]], suffix: str, using: str) -> None:
     connection = connections[using]
     with connection.schema_editor() as editor:
         for model in model_list:
             table = model._meta.db_table
-            editor.execute(f"DROP TABLE IF EXISTS {editor.quote_name(table + SUFFIX)}")
             indexes, constraints = model._meta.indexes, model._meta.constraints
             # Named indexes and constraints are created after the swap: their names are unique
             # per database and the live table holds them meanwhile.
             model._meta.indexes, model._meta.constraints = [], []
-            model._meta.db_table = table + SUFFIX
+            _set_table(model, table + suffix)
             try:
                 editor.create_model(model)
             finally:
-                model._meta.db_table = table
+                _set_table(model, table)
                 model._meta.indexes, model._meta.constraints = indexes, constraints
 
 
-def _swap(model_list: list[type[models.Model]], using: str) -> None:
+def _swap(model_list: list[type[models.Model]], suffix: str, using: str) -> None:
     # Plain statements, not a schema editor context: this runs inside the swap transaction
     # (SQLite's schema editor refuses to open inside one).
     connection = connections[using]
@@ -70,7 +73,7 @@ def _swap(model_list: list[type[models.Model]], using: str) -> None:
         for model in model_list:
             table = model._meta.db_table
             cursor.execute(f"ALTER TABLE {q(table)} RENAME TO {q(table + '__old')}")
-            cursor.execute(f"ALTER TABLE {q(table + SUFFIX)} RENAME TO {q(table)}")
+            cursor.execute(f"ALTER TABLE {q(table + suffix)} RENAME TO {q(table)}")
             cursor.execute(f"DROP TABLE {q(table + '__old')}")
             for item in [*model._meta.indexes, *model._meta.constraints]:
                 statement = item.create_sql(model, editor)
@@ -99,8 +102,11 @@ def replay(
     types = projector.handled_types() or None
     if total is not None:
         total(events_after(START, using))
+    # A new name each time: index names derive from the table name and must not collide with
+    # those of the live table (itself a former rebuild).
+    suffix = PREFIX + secrets.token_hex(4)
     if model_list:
-        _create_fresh(model_list, using)
+        _create_fresh(model_list, suffix, using)
     else:
         with transaction.atomic(using=using):
             ProjectionCheckpoint.objects.using(using).update_or_create(
@@ -138,21 +144,21 @@ def replay(
             if progress:
                 progress(len(events))
 
-    with _tables(model_list, SUFFIX):
-        while True:
-            with transaction.atomic(using=using):
-                if not run_batches():
-                    break
     try:
+        with _tables(model_list, suffix):
+            while True:
+                with transaction.atomic(using=using):
+                    if not run_batches():
+                        break
         with transaction.atomic(using=using):
             row, _ = (
                 ProjectionCheckpoint.objects.using(using)
                 .select_for_update()
                 .get_or_create(name=projector.name)
             )
-            with _tables(model_list, SUFFIX):
+            with _tables(model_list, suffix):
                 run_batches()
-            _swap(model_list, using)
+            _swap(model_list, suffix, using)
             row.transaction_id, row.position = position
             row.events_processed = applied
             row.last_error = ""
@@ -162,7 +168,7 @@ def replay(
         with connections[using].schema_editor() as editor:
             for model in model_list:
                 editor.execute(
-                    f"DROP TABLE IF EXISTS {editor.quote_name(model._meta.db_table + SUFFIX)}"
+                    f"DROP TABLE IF EXISTS {editor.quote_name(model._meta.db_table + suffix)}"
                 )
         raise
     return applied

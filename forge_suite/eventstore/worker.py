@@ -77,7 +77,7 @@ def run_worker(
             if once or stop.is_set():
                 return stats
             assert waiter is not None
-            waiter.wait(float(app_settings.POLL_INTERVAL))
+            waiter.wait(float(app_settings.POLL_INTERVAL), stop)
     finally:
         if waiter is not None:
             waiter.close()
