@@ -175,6 +175,24 @@ def _request_id() -> str | None:
     return get_request_id()
 
 
+def metadata_factory(
+    extra: Mapping[str, Any] | None = None,
+) -> Callable[[uuid.UUID], dict[str, Any]]:
+    """Like :func:`current_metadata`, with the context read once for a batch of events."""
+    ctx = _context.get()
+    base: dict[str, Any] = {
+        "correlation_id": ctx.correlation_id,
+        "causation_id": ctx.causation_id,
+        "request_id": _request_id(),
+    }
+    base.update(dict(ctx.extra))
+    if extra:
+        base.update(extra)
+    if ctx.correlation_id is not None:
+        return lambda event_id: dict(base)
+    return lambda event_id: {**base, "correlation_id": str(event_id)}
+
+
 def current_metadata(event_id: uuid.UUID, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Metadata stored with a new event: correlation, causation and request ids.
 

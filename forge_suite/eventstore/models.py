@@ -51,7 +51,6 @@ class StoredEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["transaction_id", "id"], name="forge_es_global_order"),
-            models.Index(fields=["type"], name="forge_es_type"),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ from django.utils.dateparse import parse_datetime
 
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
-from forge_suite.eventstore.events import Event, RecordedEvent, current_metadata, upcast
+from forge_suite.eventstore.events import Event, RecordedEvent, metadata_factory, upcast
 from forge_suite.eventstore.exceptions import ConcurrencyError, EventStoreError
 
 __all__ = [
@@ -158,79 +158,106 @@ def _append_once(
     using: str,
 ) -> list[RecordedEvent]:
     connection = connections[using]
-    table = _table()
-    current = stream_version(stream_id, using)
-    if expected is NO_STREAM and current != 0:
-        raise ConcurrencyError(stream_id, expected, current)
-    if isinstance(expected, int) and current != expected:
-        raise ConcurrencyError(stream_id, expected, current)
     now = timezone.now()
+    make_meta = metadata_factory(metadata)
     rows = []
-    for offset, event in enumerate(events, start=1):
+    for event in events:
         type_name, schema_version, data, extra = _normalise(event)
         event_id = uuid.uuid4()
-        meta = current_metadata(event_id, {**(metadata or {}), **extra})
-        rows.append((event_id, current + offset, type_name, schema_version, data, meta))
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"INSERT INTO {table} (event_id, stream_id, version, type, schema_version, data, "
-                "metadata, recorded_at, transaction_id) "
-                "SELECT u.event_id, %s, u.version, u.type, u.schema_version, u.data::jsonb, "
-                "u.metadata::jsonb, %s, pg_current_xact_id()::text::bigint "
-                "FROM unnest(%s::uuid[], %s::int[], %s::text[], %s::int[], %s::text[], %s::text[]) "
-                "WITH ORDINALITY AS u(event_id, version, type, schema_version, data, metadata, n) "
-                "ORDER BY u.n RETURNING id, transaction_id",
-                [
-                    stream_id,
-                    now,
-                    [r[0] for r in rows],
-                    [r[1] for r in rows],
-                    [r[2] for r in rows],
-                    [r[3] for r in rows],
-                    [_dumps(r[4]) for r in rows],
-                    [_dumps(r[5]) for r in rows],
-                ],
-            )
-            ids = cursor.fetchall()
-            if app_settings.NOTIFY:
-                cursor.execute("SELECT pg_notify(%s, %s)", [app_settings.NOTIFY_CHANNEL, ""])
-        else:
-            ids = []
-            for event_id, version, type_name, schema_version, data, meta in rows:
-                cursor.execute(
-                    f"INSERT INTO {table} (event_id, stream_id, version, type, schema_version, "
-                    "data, metadata, recorded_at, transaction_id) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0)",
-                    [
-                        event_id.hex,
-                        stream_id,
-                        version,
-                        type_name,
-                        schema_version,
-                        _dumps(data),
-                        _dumps(meta),
-                        connection.ops.adapt_datetimefield_value(now),
-                    ],
-                )
-                ids.append((cursor.lastrowid, 0))
+        meta = make_meta(event_id)
+        if extra:
+            meta.update(extra)
+        rows.append((event_id, type_name, schema_version, data, meta))
+    check = expected if isinstance(expected, int) else (0 if expected is NO_STREAM else None)
+    if connection.vendor == "postgresql":
+        ids = _insert_postgres(connection, stream_id, rows, check, now)
+    else:
+        ids = _insert_generic(connection, stream_id, rows, check, now)
+    if not ids:
+        raise ConcurrencyError(stream_id, expected, stream_version(stream_id, using))
     return [
         RecordedEvent(
             position=int(pos),
             transaction_id=int(txid),
             event_id=event_id,
             stream_id=stream_id,
-            version=version,
+            version=int(version),
             type=type_name,
             schema_version=schema_version,
             data=dict(data),
             metadata=meta,
             recorded_at=now,
         )
-        for (pos, txid), (event_id, version, type_name, schema_version, data, meta) in zip(
+        for (pos, txid, version), (event_id, type_name, schema_version, data, meta) in zip(
             ids, rows, strict=True
         )
     ]
+
+
+def _insert_postgres(
+    connection: Any, stream_id: str, rows: list[Any], check: int | None, now: datetime.datetime
+) -> list[tuple[int, int, int]]:
+    """One statement: read the stream version, check it, insert, and NOTIFY once.
+
+    The batch travels as one JSON document (cheaper to bind than one array per column).
+    """
+    table = _table()
+    document = _dumps(
+        [
+            {"n": n, "e": str(r[0]), "t": r[1], "s": r[2], "d": r[3], "m": r[4]}
+            for n, r in enumerate(rows, start=1)
+        ]
+    )
+    notify = app_settings.NOTIFY
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH cur AS (SELECT COALESCE(MAX(version), 0) AS v FROM {table} "
+            "WHERE stream_id = %s), "
+            f"ins AS (INSERT INTO {table} (event_id, stream_id, version, type, schema_version, "
+            "data, metadata, recorded_at, transaction_id) "
+            "SELECT u.e, %s, cur.v + u.n, u.t, u.s, u.d, u.m, %s, "
+            "pg_current_xact_id()::text::bigint "
+            "FROM cur, jsonb_to_recordset(%s::jsonb) "
+            "AS u(n int, e uuid, t text, s int, d jsonb, m jsonb) "
+            "WHERE %s::int IS NULL OR cur.v = %s::int ORDER BY u.n "
+            "RETURNING id, transaction_id, version) "
+            "SELECT id, transaction_id, version"
+            + (", (SELECT pg_notify(%s, ''))" if notify else "")
+            + " FROM ins ORDER BY version",
+            [stream_id, stream_id, now, document, check, check]
+            + ([app_settings.NOTIFY_CHANNEL] if notify else []),
+        )
+        return [(r[0], r[1], r[2]) for r in cursor.fetchall()]
+
+
+def _insert_generic(
+    connection: Any, stream_id: str, rows: list[Any], check: int | None, now: datetime.datetime
+) -> list[tuple[int, int, int]]:
+    """SQLite (one writer at a time holds the database lock, so this check cannot race)."""
+    table = _table()
+    current = stream_version(stream_id, connection.alias)
+    if check is not None and current != check:
+        return []
+    ids = []
+    with connection.cursor() as cursor:
+        for offset, (event_id, type_name, schema_version, data, meta) in enumerate(rows, 1):
+            cursor.execute(
+                f"INSERT INTO {table} (event_id, stream_id, version, type, schema_version, "
+                "data, metadata, recorded_at, transaction_id) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 0)",
+                [
+                    event_id.hex,
+                    stream_id,
+                    current + offset,
+                    type_name,
+                    schema_version,
+                    _dumps(data),
+                    _dumps(meta),
+                    connection.ops.adapt_datetimefield_value(now),
+                ],
+            )
+            ids.append((cursor.lastrowid, 0, current + offset))
+    return ids
 
 
 def _record_metrics(recorded: list[RecordedEvent]) -> None:

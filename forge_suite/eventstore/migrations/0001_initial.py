@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'stored event',
                 'ordering': ['transaction_id', 'id'],
-                'indexes': [models.Index(fields=['transaction_id', 'id'], name='forge_es_global_order'), models.Index(fields=['type'], name='forge_es_type')],
+                'indexes': [models.Index(fields=['transaction_id', 'id'], name='forge_es_global_order')],
                 'constraints': [models.UniqueConstraint(fields=('stream_id', 'version'), name='forge_es_stream_version')],
             },
         ),
