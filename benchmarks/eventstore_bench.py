@@ -1,4 +1,4 @@
-"""Benchmark: forge_suite.eventstore against the ``eventsourcing`` library (9.5, PostgreSQL), in one run.
+"""Benchmark: forge_suite.eventstore against ``eventsourcing`` 9.5 on PostgreSQL, in one run.
 
 Both write to the same PostgreSQL server (a scratch database, recreated per run), the same
 event bodies (about 100 bytes of JSON), through their own write paths:
@@ -348,7 +348,8 @@ def main() -> None:
     results = run(args)
     print(f"load after: {os.getloadavg()}")
     print(
-        "\n| Measure | forge median | eventsourcing median | median of per-round ratios | ratio of medians |"
+        "\n| Measure | forge median | eventsourcing median "
+        "| median of per-round ratios | ratio of medians |"
     )
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, pairs in results.items():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -95,6 +96,12 @@ def upcaster(type_name: str, from_version: int) -> Callable[[Upcaster], Upcaster
     return register
 
 
+def current_version(type_name: str) -> int | None:
+    """The schema version of the registered class of ``type_name`` (None if unregistered)."""
+    cls = _EVENT_TYPES.get(type_name)
+    return cls.schema_version if cls is not None else None
+
+
 def upcast(type_name: str, version: int, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     """Apply the upcasters from ``version`` up to the event class's current schema version."""
     cls = _EVENT_TYPES.get(type_name)
@@ -111,20 +118,69 @@ def upcast(type_name: str, version: int, data: dict[str, Any]) -> tuple[int, dic
     return version, data
 
 
-@dataclass(frozen=True, slots=True)
 class RecordedEvent:
-    """An event as read from the store, already upcast to the current schema version."""
+    """An event as read from the store, already upcast to the current schema version.
 
-    position: int
-    transaction_id: int
-    event_id: uuid.UUID
-    stream_id: str
-    version: int
-    type: str
-    schema_version: int
-    data: dict[str, Any]
-    metadata: dict[str, Any]
-    recorded_at: datetime
+    A plain slotted class rather than a frozen dataclass: replays build hundreds of thousands
+    of these per second. ``metadata`` may arrive as JSON text and is decoded on first access.
+    """
+
+    __slots__ = (
+        "_metadata",
+        "data",
+        "event_id",
+        "position",
+        "recorded_at",
+        "schema_version",
+        "stream_id",
+        "transaction_id",
+        "type",
+        "version",
+    )
+
+    def __init__(
+        self,
+        position: int,
+        transaction_id: int,
+        event_id: uuid.UUID,
+        stream_id: str,
+        version: int,
+        type: str,
+        schema_version: int,
+        data: dict[str, Any],
+        metadata: dict[str, Any] | str,
+        recorded_at: datetime,
+    ) -> None:
+        self.position = position
+        self.transaction_id = transaction_id
+        self.event_id = event_id
+        self.stream_id = stream_id
+        self.version = version
+        self.type = type
+        self.schema_version = schema_version
+        self.data = data
+        self._metadata = metadata
+        self.recorded_at = recorded_at
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        if isinstance(self._metadata, str):
+            self._metadata = json.loads(self._metadata)
+        return self._metadata
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.position, self.event_id, self.stream_id, self.version, self.type, self.data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RecordedEvent) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self.event_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"<RecordedEvent {self.stream_id}@{self.version} {self.type} position={self.position}>"
+        )
 
     @property
     def event(self) -> Event:

@@ -120,14 +120,14 @@ def replay(
 
     position, applied = START, 0
 
-    def run_batches() -> bool:
-        """Apply every readable batch to the fresh tables; True if anything was applied."""
+    def run_batches(one: bool = False) -> bool:
+        """Apply readable batches (or ``one``) to the fresh tables; True if any was applied."""
         nonlocal position, applied
         any_applied = False
-        while True:
+        while not (one and any_applied):
             events = read_all(position, size, types=types, using=using)
             if not events:
-                return any_applied
+                break
             with silenced():  # a rebuild must not call webhooks or observers again
                 for event in events:
                     if event.position < from_position:
@@ -143,12 +143,15 @@ def replay(
             any_applied = True
             if progress:
                 progress(len(events))
+        return any_applied
 
     try:
         with _tables(model_list, suffix):
             while True:
+                # One transaction per batch: a long one would hold back the xmin horizon that
+                # every global-order reader of the server waits for.
                 with transaction.atomic(using=using):
-                    if not run_batches():
+                    if not run_batches(one=True):
                         break
         with transaction.atomic(using=using):
             row, _ = (

@@ -18,16 +18,23 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connections, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
-from forge_suite.eventstore.events import Event, RecordedEvent, metadata_factory, upcast
+from forge_suite.eventstore.events import (
+    _EVENT_TYPES,
+    Event,
+    RecordedEvent,
+    metadata_factory,
+    upcast,
+)
 from forge_suite.eventstore.exceptions import ConcurrencyError, EventStoreError
 
 __all__ = [
@@ -81,6 +88,16 @@ _COLUMNS = (
     "id, transaction_id, event_id, stream_id, version, type, schema_version, data, metadata, "
     "recorded_at"
 )
+# On PostgreSQL the time travels as integer microseconds: Django's timestamptz loader is
+# written in Python and would dominate the cost of a replay.
+_PG_COLUMNS = _COLUMNS.replace("recorded_at", "(EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint")
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+
+
+def _columns(connection: Any) -> str:
+    return _PG_COLUMNS if connection.vendor == "postgresql" else _COLUMNS
+
+
 _ANY_RETRIES = 5
 
 
@@ -197,7 +214,7 @@ def _append_once(
 def _insert_postgres(
     connection: Any, stream_id: str, rows: list[Any], check: int | None, now: datetime.datetime
 ) -> list[tuple[int, int, int]]:
-    """One statement: read the stream version, check it, insert, and NOTIFY once.
+    """One statement: read the stream version, check it and insert.
 
     The batch travels as one JSON document (cheaper to bind than one array per column).
     """
@@ -208,7 +225,6 @@ def _insert_postgres(
             for n, r in enumerate(rows, start=1)
         ]
     )
-    notify = app_settings.NOTIFY
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH cur AS (SELECT COALESCE(MAX(version), 0) AS v FROM {table} "
@@ -221,13 +237,28 @@ def _insert_postgres(
             "AS u(n int, e uuid, t text, s int, d jsonb, m jsonb) "
             "WHERE %s::int IS NULL OR cur.v = %s::int ORDER BY u.n "
             "RETURNING id, transaction_id, version) "
-            "SELECT id, transaction_id, version"
-            + (", (SELECT pg_notify(%s, ''))" if notify else "")
-            + " FROM ins ORDER BY version",
-            [stream_id, stream_id, now, document, check, check]
-            + ([app_settings.NOTIFY_CHANNEL] if notify else []),
+            "SELECT id, transaction_id, version FROM ins ORDER BY version",
+            [stream_id, stream_id, now, document, check, check],
         )
-        return [(r[0], r[1], r[2]) for r in cursor.fetchall()]
+        ids = [(r[0], r[1], r[2]) for r in cursor.fetchall()]
+    if ids and app_settings.NOTIFY:
+        transaction.on_commit(lambda: _notify(connection), using=connection.alias)
+    return ids
+
+
+def _notify(connection: Any) -> None:
+    """Wake live readers, after the commit and in a transaction of its own.
+
+    A transaction that NOTIFYs takes a database-wide lock until its commit is flushed, which
+    would serialise the writers' commits like a table lock; this one does not wait for the
+    flush (``synchronous_commit`` off: a lost wake-up only means the next poll finds the events).
+    """
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute("SELECT pg_notify(%s, '')", [app_settings.NOTIFY_CHANNEL])
+    except DatabaseError:  # a wake-up hint only: the readers poll as well
+        pass
 
 
 def _insert_generic(
@@ -268,22 +299,31 @@ def _record_metrics(recorded: list[RecordedEvent]) -> None:
             m.record_event_appended(event.type)
 
 
-def _row(connection: Any, row: Sequence[Any]) -> RecordedEvent:
-    pos, txid, event_id, stream_id, version, type_name, schema_version, data, meta, at = row
-    if isinstance(data, str):
-        data = json.loads(data)
-    if isinstance(meta, str):
-        meta = json.loads(meta)
-    schema_version, data = upcast(type_name, schema_version, data)
-    if not isinstance(event_id, uuid.UUID):
-        event_id = uuid.UUID(str(event_id))
-    if isinstance(at, str):
-        at = parse_datetime(at)
-    if at is not None and at.tzinfo is None:
-        at = timezone.make_aware(at, datetime.UTC)
-    return RecordedEvent(
-        pos, txid, event_id, stream_id, version, type_name, schema_version, data, meta, at
-    )
+def _rows(connection: Any, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
+    """Build RecordedEvents from rows; the hot loop of every replay, so kept lean."""
+    loads, registered = json.loads, _EVENT_TYPES
+    out = []
+    append_ = out.append
+    for pos, txid, event_id, stream_id, version, type_name, schema, data, meta, at in rows:
+        if data.__class__ is str:
+            data = loads(data)
+        cls = registered.get(type_name)
+        if cls is not None and cls.schema_version != schema:
+            schema, data = upcast(type_name, schema, data)
+        if event_id.__class__ is not uuid.UUID:
+            event_id = uuid.UUID(str(event_id))
+        if at.__class__ is int:
+            at = _EPOCH + timedelta(microseconds=at)
+        elif at.__class__ is str:
+            at = parse_datetime(at)
+        if at is not None and at.tzinfo is None:
+            at = timezone.make_aware(at, datetime.UTC)
+        append_(
+            RecordedEvent(
+                pos, txid, event_id, stream_id, version, type_name, schema, data, meta, at
+            )
+        )
+    return out
 
 
 def read_stream(
@@ -291,14 +331,14 @@ def read_stream(
 ) -> list[RecordedEvent]:
     """The events of one stream in version order, from ``from_version`` (inclusive)."""
     connection = connections[using]
-    sql = f"SELECT {_COLUMNS} FROM {_table()} WHERE stream_id = %s AND version >= %s"
+    sql = f"SELECT {_columns(connection)} FROM {_table()} WHERE stream_id = %s AND version >= %s"
     params: list[Any] = [stream_id, from_version]
     if to_version is not None:
         sql += " AND version <= %s"
         params.append(to_version)
     with connection.cursor() as cursor:
         cursor.execute(sql + " ORDER BY version", params)
-        return [_row(connection, r) for r in cursor.fetchall()]
+        return _rows(connection, cursor.fetchall())
 
 
 def _after_clause(connection: Any) -> str:
@@ -334,7 +374,7 @@ def read_all(
     connection = connections[using]
     tx, pos = after
     sql = (
-        f"SELECT {_COLUMNS} FROM {_table()} WHERE {_visible_clause(connection)}"
+        f"SELECT {_columns(connection)} FROM {_table()} WHERE {_visible_clause(connection)}"
         f"{_after_clause(connection)}"
     )
     params: list[Any] = _after_params(connection, tx, pos)
@@ -345,7 +385,7 @@ def read_all(
     params.append(limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [_row(connection, r) for r in cursor.fetchall()]
+        return _rows(connection, cursor.fetchall())
 
 
 def iter_all(

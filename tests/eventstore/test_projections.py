@@ -20,6 +20,7 @@ from forge_suite.eventstore.exceptions import ProjectionError
 from forge_suite.eventstore.models import OutboxMessage, ProjectionCheckpoint
 from forge_suite.eventstore.projections import catch_up, checkpoint_of
 from forge_suite.eventstore.store import head
+from forge_suite.eventstore.testing import wait_until_readable
 from forge_suite.eventstore.worker import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,6 +35,7 @@ def make_orders(count: int, start: int = 0) -> None:
         elif i % 5 == 0:
             order.cancel("changed mind")
         orders.save(order)
+    wait_until_readable()
 
 
 def tables() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:

@@ -19,6 +19,7 @@ from forge_suite.eventstore import (
 from forge_suite.eventstore.exceptions import EventStoreError, ImmutableEventError, UpcastError
 from forge_suite.eventstore.models import StoredEvent
 from forge_suite.eventstore.store import head, iter_all, stream_version
+from forge_suite.eventstore.testing import wait_until_readable
 from tests.eventstore.events import ItemAdded, ItemRemoved, PriceSet
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +97,7 @@ def test_read_all_pages_through_the_global_order() -> None:
     # Committed appends: on PostgreSQL a global-order reader sees finished transactions only.
     for i in range(7):
         append(f"s{i % 3}", [ItemAdded(str(i))])
+    wait_until_readable()
     page = read_all(Position(), limit=3)
     assert [e.data["sku"] for e in page] == ["0", "1", "2"]
     rest = read_all(Position(page[-1].transaction_id, page[-1].position), limit=100)
