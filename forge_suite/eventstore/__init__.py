@@ -11,7 +11,27 @@ Public API::
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from forge_suite.eventstore.aggregates import Aggregate, Repository
+    from forge_suite.eventstore.events import Event, RecordedEvent, event_context, upcaster
+    from forge_suite.eventstore.exceptions import ConcurrencyError
+    from forge_suite.eventstore.handlers import handles
+    from forge_suite.eventstore.listeners import dispatch, listener
+    from forge_suite.eventstore.outbox import once
+    from forge_suite.eventstore.projections import Projector
+    from forge_suite.eventstore.store import (
+        ANY,
+        NO_STREAM,
+        NewEvent,
+        Position,
+        append,
+        head,
+        iter_all,
+        read_all,
+        read_stream,
+    )
 
 __all__ = [
     "ANY",

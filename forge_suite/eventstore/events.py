@@ -166,7 +166,7 @@ class RecordedEvent:
     def metadata(self) -> dict[str, Any]:
         if isinstance(self._metadata, str):
             self._metadata = json.loads(self._metadata)
-        return self._metadata
+        return self._metadata  # type: ignore[return-value]
 
     def _key(self) -> tuple[Any, ...]:
         return (self.position, self.event_id, self.stream_id, self.version, self.type, self.data)

@@ -177,7 +177,7 @@ class Observer:
     name: ClassVar[str] = ""
     model: ClassVar[type[models.Model]]
     on: ClassVar[Sequence[str]] = ("create", "update", "delete")
-    when: ClassVar[Callable[[Change], bool] | None] = None
+    when: ClassVar[Condition | None] = None
     actions: ClassVar[Sequence[Action]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

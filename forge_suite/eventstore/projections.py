@@ -141,7 +141,7 @@ def catch_up(
     *,
     using: str = "default",
     max_events: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> int:
     """Apply every event after the projection's checkpoint; returns how many were applied."""
     size = projector.batch_size or app_settings.READ_BATCH

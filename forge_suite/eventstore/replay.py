@@ -86,8 +86,8 @@ def replay(
     *,
     from_position: int = 0,
     using: str = "default",
-    progress: Callable[[int], None] | None = None,
-    total: Callable[[int], None] | None = None,
+    progress: Callable[[int], object] | None = None,
+    total: Callable[[int], object] | None = None,
 ) -> int:
     """Rebuild ``projector_class`` from the event store; returns the number of events applied.
 

@@ -302,7 +302,7 @@ def _record_metrics(recorded: list[RecordedEvent]) -> None:
 def _rows(connection: Any, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
     """Build RecordedEvents from rows; the hot loop of every replay, so kept lean."""
     loads, registered = json.loads, _EVENT_TYPES
-    out = []
+    out: list[RecordedEvent] = []
     append_ = out.append
     for pos, txid, event_id, stream_id, version, type_name, schema, data, meta, at in rows:
         if data.__class__ is str:
