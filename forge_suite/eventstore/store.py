@@ -151,10 +151,17 @@ def append(
     ):
         raise EventStoreError(f"expected_version must be 0 or more, not {expected_version!r}")
     attempts = _ANY_RETRIES if expected_version is ANY else 1
+    connection = connections[using]
+    # On PostgreSQL the append is one statement: outside a transaction it runs as its own
+    # (implicit) transaction, saving the BEGIN and COMMIT round trips.
+    single = connection.vendor == "postgresql" and not connection.in_atomic_block
     for attempt in range(attempts):
         try:
-            with transaction.atomic(using=using):
+            if single:
                 recorded = _append_once(stream_id, events, expected_version, metadata, using)
+            else:
+                with transaction.atomic(using=using):
+                    recorded = _append_once(stream_id, events, expected_version, metadata, using)
         except IntegrityError as exc:
             if attempt + 1 < attempts:
                 continue
@@ -254,9 +261,12 @@ def _notify(connection: Any) -> None:
     flush (``synchronous_commit`` off: a lost wake-up only means the next poll finds the events).
     """
     try:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            cursor.execute("SELECT pg_notify(%s, '')", [app_settings.NOTIFY_CHANNEL])
+        with connection.cursor() as cursor:
+            # One round trip; set_config(..., true) lasts until this statement's own commit.
+            cursor.execute(
+                "SELECT set_config('synchronous_commit', 'off', true), pg_notify(%s, '')",
+                [app_settings.NOTIFY_CHANNEL],
+            )
     except DatabaseError:  # a wake-up hint only: the readers poll as well
         pass
 
