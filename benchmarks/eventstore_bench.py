@@ -314,6 +314,7 @@ def run(args: argparse.Namespace) -> dict[str, list[tuple[float, float]]]:
         reset_es_table()
         forge_batches(args.orm_replay // 100)
         es_batches(recorder, args.orm_replay // 100)
+        analyze()
         both(
             "replay, ORM projection",
             lambda: forge_replay_orm()[1],
@@ -322,6 +323,7 @@ def run(args: argparse.Namespace) -> dict[str, list[tuple[float, float]]]:
         )
         forge_batches((args.replay - args.orm_replay) // 100)
         es_batches(recorder, (args.replay - args.orm_replay) // 100)
+        analyze()
         both(
             "replay, no-op projector",
             lambda: forge_replay_noop()[1],
@@ -329,6 +331,13 @@ def run(args: argparse.Namespace) -> dict[str, list[tuple[float, float]]]:
             rnd,
         )
     return results
+
+
+def analyze() -> None:
+    """Fresh statistics after a bulk load (autovacuum would do it a little later)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE forge_eventstore_storedevent")
+        cursor.execute("ANALYZE es_events")
 
 
 def reset_summary() -> None:
