@@ -6,12 +6,7 @@ import ipaddress
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
-
-
-def _positive(value: Any) -> str | None:
-    if value <= 0:
-        return f"must be greater than 0, got {value!r}"
-    return None
+from forge_suite.core.validators import non_negative, positive
 
 
 def _networks(value: Any) -> str | None:
@@ -36,7 +31,14 @@ DEFAULTS: dict[str, Option] = {
         (int, float),
         "Seconds each health check may take before it counts as failed; checks run "
         "concurrently, so a probe answers within about this time.",
-        validator=_positive,
+        validator=positive,
+    ),
+    "HEALTH_READY_CACHE": Option(
+        1.0,
+        (int, float),
+        "Seconds a /health/ready result is reused, so a burst of probes runs the checks once; "
+        "0 runs them on every probe. /health/ and manage.py health always run them.",
+        validator=non_negative,
     ),
     "HEALTH_NON_CRITICAL": Option(
         ["celery", "mail"],
@@ -60,14 +62,16 @@ DEFAULTS: dict[str, Option] = {
     "METRICS_TOKEN": Option(
         None,
         str,
-        "Bearer token accepted on /metrics ('Authorization: Bearer <token>'); None disables "
-        "token access.",
+        "Bearer token required on /metrics ('Authorization: Bearer <token>') from every "
+        "address; None means access by address only.",
         nullable=True,
     ),
     "METRICS_ALLOWED_IPS": Option(
-        ["127.0.0.1/32", "::1/128"],
+        None,
         (list, tuple),
-        "Client addresses or networks allowed on /metrics without a token (REMOTE_ADDR).",
+        "Client addresses or networks (REMOTE_ADDR) allowed on /metrics; with METRICS_TOKEN "
+        "they also need the token. None means loopback when DEBUG is on and nobody otherwise.",
+        nullable=True,
         validator=_networks,
     ),
     "REQUEST_ID_HEADER": Option("X-Request-ID", str, "Header carrying the request id in and out."),
@@ -78,7 +82,7 @@ DEFAULTS: dict[str, Option] = {
         "no proxy in front that sets it).",
     ),
     "REQUEST_ID_MAX_LENGTH": Option(
-        128, int, "Longest incoming request id accepted.", validator=_positive
+        128, int, "Longest incoming request id accepted.", validator=positive
     ),
     "ACCESS_LOG": Option(
         True,

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
+import pytest
 from celery import shared_task
 
 from forge_suite.celery import app
@@ -24,6 +26,7 @@ def test_tests_run_eagerly() -> None:
     assert add.delay(2, 3).get(timeout=1) == 5
 
 
+@pytest.mark.needs_apps("example_project.site")
 def test_no_broker_means_eager_by_default() -> None:
     """A project that sets no CELERY_BROKER_URL runs tasks in-process (fresh interpreter)."""
     code = (
@@ -40,6 +43,7 @@ def test_no_broker_means_eager_by_default() -> None:
     assert out.stdout.split() == ["True", "True"]
 
 
+@pytest.mark.needs_apps("example_project.site")
 def test_a_configured_broker_is_not_eager() -> None:
     code = (
         "import django, os;"
@@ -53,3 +57,23 @@ def test_a_configured_broker_is_not_eager() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.split() == ["False", "redis://127.0.0.1:6379/9"]
+
+
+def test_the_app_lives_in_core_and_celery_dash_a_still_finds_it() -> None:
+    """``celery -A forge_suite.celery`` resolves the app defined in forge_suite.core.celery."""
+    from celery.app.utils import find_app
+
+    from forge_suite.core import celery as core_celery
+
+    assert app is core_celery.app
+    assert find_app("forge_suite.celery") is core_celery.app
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    out = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "forge_suite.celery", "report"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "celery.loaders.app.AppLoader" in out.stdout
