@@ -13,12 +13,16 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from forge_suite.files.checks import check_files
+from forge_suite.files.cleanup import cleanup
 from forge_suite.files.models import StoredFile, TusUpload
-from forge_suite.files.tasks import cleanup_uploads
 from tests.files.test_tus_protocol import Tus
 
 pytestmark = pytest.mark.django_db
 MiB = 1024 * 1024
+
+
+def cleanup_uploads() -> str:
+    return str(cleanup())
 
 
 def _abandon(user: Any, size: int, sent: int) -> str:
@@ -37,7 +41,7 @@ def test_abandoned_local_upload_is_removed(local_disk: str, user: Any, tmp_path:
     assert not StoredFile.objects.exists()
     assert cleanup_uploads() == "0 abandoned uploads and 0 temporary files removed"  # not expired
     TusUpload.objects.update(expires=timezone.now() - dt.timedelta(seconds=1))
-    assert cleanup_uploads().startswith("1 abandoned uploads")  # through the scheduled job
+    assert cleanup_uploads().startswith("1 abandoned uploads")
     assert not staged[0].exists()
     assert not TusUpload.objects.exists()
 
@@ -73,11 +77,19 @@ def test_stale_temporary_files_are_removed(tmp_path: Any, settings: Any) -> None
     assert other.exists()
 
 
-def test_cleanup_is_scheduled() -> None:
+@pytest.mark.needs_apps("forge_suite.scheduling")
+def test_cleanup_is_a_scheduled_job(tmp_path: Any, settings: Any) -> None:
+    from forge_suite.files.tasks import cleanup_uploads as job
     from forge_suite.scheduling import load_schedule
 
     names = [event.name for event in load_schedule(["forge_suite.files.schedule"]).events]
     assert names == ["files.cleanup_uploads"]
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    stale = tmp_path / "forge-tus-x"
+    stale.write_bytes(b"x")
+    os.utime(stale, (0, 0))
+    assert job.dispatch().get() == "0 abandoned uploads and 1 temporary files removed"
+    assert not stale.exists()
 
 
 def test_check_unknown_disk() -> None:
