@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import logging
 import os
-import uuid
 from typing import IO, Any
 
 from django.db import transaction
@@ -15,19 +14,13 @@ from django.utils import timezone
 from forge_suite.files.disks import Disk, disk
 from forge_suite.files.exceptions import InvalidUpload, QuotaExceeded
 from forge_suite.files.models import StoredFile, TusUpload, UploadState, Visibility
+from forge_suite.files.paths import new_path
 from forge_suite.files.signals import file_stored, upload_rejected
 from forge_suite.files.validation import UploadPolicy, Validated, validate
 
 __all__ = ["new_path", "record", "reject", "store", "used_bytes"]
 
 logger = logging.getLogger("forge_suite.files")
-
-
-def new_path(name: str, *, prefix: str = "uploads") -> str:
-    """Where a new upload goes: ``uploads/2026/11/<uuid>/<name>`` (never guessable, never
-    colliding, and the sanitised name kept for downloads)."""
-    now = timezone.now()
-    return f"{prefix}/{now:%Y/%m}/{uuid.uuid4().hex}/{name}"
 
 
 def used_bytes(user: Any) -> int:

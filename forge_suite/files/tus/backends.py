@@ -19,7 +19,8 @@ from forge_suite.files.conf import app_settings
 from forge_suite.files.disks import Disk, disk, is_local, is_s3, s3_client, s3_key
 from forge_suite.files.exceptions import FilesError
 from forge_suite.files.models import TusUpload
-from forge_suite.files.validation import temp_dir
+from forge_suite.files.paths import new_path
+from forge_suite.files.validation import sanitize_filename, temp_dir
 
 __all__ = ["Backend", "ChecksumMismatch", "TooMuchData", "backend_for", "copy_stream"]
 
@@ -81,6 +82,10 @@ class Backend:
     def __init__(self, target: Disk) -> None:
         self.disk = target
 
+    def object_path(self, upload: TusUpload) -> str:
+        """Where the upload's bytes are written (``upload.path``)."""
+        return upload.staging_path
+
     def create(self, upload: TusUpload) -> None:
         raise NotImplementedError
 
@@ -91,7 +96,7 @@ class Backend:
         raise NotImplementedError
 
     def finish(self, upload: TusUpload) -> None:
-        """All bytes are in: make ``upload.staging_path`` one whole object on the disk."""
+        """All bytes are in: make ``upload.path`` one whole object on the disk."""
 
     def append_from(self, upload: TusUpload, partials: list[TusUpload]) -> None:
         """Build a final upload's data from complete partial uploads (concatenation)."""
@@ -148,6 +153,13 @@ class S3Backend(Backend):
     def key(self, name: str) -> str:
         return s3_key(self.disk.storage, name)
 
+    def object_path(self, upload: TusUpload) -> str:
+        # Written where it will stay: no copy of a large object after validation.
+        if upload.concat == "partial":
+            return upload.staging_path
+        name = sanitize_filename(str(upload.metadata.get("filename") or "upload"))
+        return new_path(name)
+
     def create(self, upload: TusUpload) -> None:
         pass  # the multipart upload starts with the first part
 
@@ -185,13 +197,13 @@ class S3Backend(Backend):
     def _upload_part(self, upload: TusUpload, body: IO[bytes], size: int) -> None:
         if not upload.multipart_id:
             created = self.client.create_multipart_upload(
-                Bucket=self.bucket, Key=self.key(upload.staging_path)
+                Bucket=self.bucket, Key=self.key(upload.path)
             )
             upload.multipart_id = created["UploadId"]
         number = len(upload.parts) + 1
         answer = self.client.upload_part(
             Bucket=self.bucket,
-            Key=self.key(upload.staging_path),
+            Key=self.key(upload.path),
             UploadId=upload.multipart_id,
             PartNumber=number,
             Body=body,
@@ -202,13 +214,11 @@ class S3Backend(Backend):
     def finish(self, upload: TusUpload) -> None:
         if not upload.multipart_id:
             if upload.length == 0:
-                self.client.put_object(
-                    Bucket=self.bucket, Key=self.key(upload.staging_path), Body=b""
-                )
+                self.client.put_object(Bucket=self.bucket, Key=self.key(upload.path), Body=b"")
             return
         self.client.complete_multipart_upload(
             Bucket=self.bucket,
-            Key=self.key(upload.staging_path),
+            Key=self.key(upload.path),
             UploadId=upload.multipart_id,
             MultipartUpload={
                 "Parts": [
@@ -225,9 +235,7 @@ class S3Backend(Backend):
         spool = self._spool()
         try:
             for part in partials:
-                body = self.client.get_object(Bucket=self.bucket, Key=self.key(part.staging_path))[
-                    "Body"
-                ]
+                body = self.client.get_object(Bucket=self.bucket, Key=self.key(part.path))["Body"]
                 for block in body.iter_chunks(CHUNK):
                     spool.write(block)
                     if spool.tell() >= app_settings.TUS_PART_SIZE:
@@ -249,10 +257,10 @@ class S3Backend(Backend):
             with contextlib.suppress(self.client.exceptions.NoSuchUpload):
                 self.client.abort_multipart_upload(
                     Bucket=self.bucket,
-                    Key=self.key(upload.staging_path),
+                    Key=self.key(upload.path),
                     UploadId=upload.multipart_id,
                 )
-        for name in (upload.pending_path, upload.staging_path):
+        for name in (upload.pending_path, upload.path):
             self.client.delete_object(Bucket=self.bucket, Key=self.key(name))
 
 
@@ -315,7 +323,7 @@ def open_staged(upload: TusUpload) -> tuple[IO[bytes] | RangeReader, Callable[[]
     target = disk(upload.disk)
     if is_s3(target.storage):
         backend = S3Backend(target)
-        key = backend.key(upload.staging_path)
+        key = backend.key(upload.path)
 
         def chunks() -> Iterator[bytes]:
             body = backend.client.get_object(Bucket=backend.bucket, Key=key)["Body"]

@@ -60,7 +60,10 @@ def finalize(upload: TusUpload) -> StoredFile | None:
     except BaseException:
         TusUpload.objects.filter(pk=upload.pk).update(state=UploadState.ACTIVE)
         raise
-    path = target.move(upload.staging_path, new_path(facts.name))
+    if upload.path == upload.staging_path:  # local staging file: a rename
+        path = target.move(upload.staging_path, new_path(facts.name))
+    else:  # S3: the object was written where it stays
+        path = upload.path
     visibility = str(upload.metadata.get("visibility") or "private")
     if visibility not in ("public", "private"):
         visibility = "private"

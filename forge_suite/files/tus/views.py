@@ -185,8 +185,8 @@ def tus_collection(request: HttpRequest) -> HttpResponse:
             concat=concat,
             expires=_expires(),
         )
-        upload.path = upload.staging_path
         backend = backend_for(upload.disk)
+        upload.path = backend.object_path(upload)
     except InvalidUpload as exc:
         return _response(413, exc.message)
     except FilesError as exc:
@@ -252,9 +252,9 @@ def _create_final(
         concat_parts=[str(p.pk) for p in ordered],
         expires=_expires(),
     )
-    upload.path = upload.staging_path
-    upload.save()
     backend = backend_for(upload.disk)
+    upload.path = backend.object_path(upload)
+    upload.save()
     backend.append_from(upload, ordered)
     upload.offset = length
     upload.save()
