@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "example_project.livechat",
+    "example_project.maildemo",
+    "example_project.orders",  # eventstore demo
 ]
 # Scheduling needs django-celery-beat, which does not allow Django 6.1 yet: without it the
 # demo runs without the scheduling app and its housekeeping jobs (docs/installation.md).
@@ -159,6 +161,10 @@ FORGE: dict[str, object] = {
         "CHANNEL_MODULES": ["example_project.livechat.channels"],
     },
 }
+
+# Mailer demo (example_project/maildemo): the bell's private channel, public link base URL.
+FORGE["REALTIME"]["CHANNEL_MODULES"].append("example_project.maildemo.channels")  # type: ignore[index]
+FORGE["MAILER"] = {"BASE_URL": os.environ.get("SITE_URL", "http://localhost:8000")}
 
 # Throttling demo (example_project/api_demo): GCRA on /api-demo/, a token bucket for check().
 FORGE["THROTTLING"] = {

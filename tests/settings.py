@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "oauth2_provider",
+    "example_project.maildemo",
+    "example_project.orders",  # eventstore demo
 ]
 
 # Apps whose dependency is not installed stay out, and the suite says so in its header
