@@ -7,6 +7,10 @@ Public API::
     decision = check(Policy("login", "5/m", algorithm="sliding_log"), key=username)
     if not decision.allowed:
         ...  # decision.retry_after seconds
+
+``decide(policy, request)`` is the same decision for a request (bypass rules, tiers, the
+policy's key and the response headers); the middleware, ``@ratelimit`` and the DRF classes
+use it.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ __all__ = [
     "Policy",
     "Throttled",
     "acheck",
+    "adecide",
     "check",
+    "decide",
     "get_policy",
     "get_store",
     "parse_rate",
@@ -34,6 +40,7 @@ if TYPE_CHECKING:
     from forge_suite.throttling.decision import Decision
     from forge_suite.throttling.decorators import ratelimit
     from forge_suite.throttling.exceptions import Throttled
+    from forge_suite.throttling.pipeline import adecide, decide
     from forge_suite.throttling.policy import ALGORITHMS, UNLIMITED, Policy
     from forge_suite.throttling.rates import parse_rate
 
@@ -46,6 +53,8 @@ _LAZY = {
     "reset": "api",
     "Decision": "decision",
     "ratelimit": "decorators",
+    "adecide": "pipeline",
+    "decide": "pipeline",
     "Throttled": "exceptions",
     "ALGORITHMS": "policy",
     "UNLIMITED": "policy",

@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 
 from forge_suite.core.conf import forge_settings
 from forge_suite.core.metrics import suite_metrics
-from forge_suite.throttling import dynamic
+from forge_suite.throttling import dynamic, pipeline
 from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.decision import Decision
 from forge_suite.throttling.exceptions import InvalidPolicy, StoreUnavailable, UnknownPolicy
@@ -71,7 +71,8 @@ def declared_policies() -> dict[str, Policy]:
     return {**declared, **_registered}
 
 
-def _declared(name: str) -> Policy:
+def declared_policy(name: str) -> Policy:
+    """The policy declared under ``name`` (settings or :func:`register`), without override."""
     policy = declared_policies().get(name)
     if policy is None:
         known = ", ".join(sorted(declared_policies())) or "none"
@@ -84,11 +85,11 @@ def _declared(name: str) -> Policy:
 
 def get_policy(name: str) -> Policy:
     """The named policy with any admin-edited override applied."""
-    return dynamic.apply(_declared(name), dynamic.overrides())
+    return dynamic.apply(declared_policy(name), dynamic.overrides())
 
 
 async def aget_policy(name: str) -> Policy:
-    return dynamic.apply(_declared(name), await dynamic.aoverrides())
+    return dynamic.apply(declared_policy(name), await dynamic.aoverrides())
 
 
 def get_store() -> Store:
@@ -144,6 +145,7 @@ def _resolve(policy: Policy | str) -> Policy:
 
 
 def unlimited_decision(policy: Policy, key: str) -> Decision:
+    """An allowing decision that no limit applied to (disabled, unlimited, bypassed)."""
     return Decision(
         allowed=True,
         limit=0,
@@ -156,7 +158,8 @@ def unlimited_decision(policy: Policy, key: str) -> Decision:
     )
 
 
-def _failed(policy: Policy, key: str, exc: StoreUnavailable) -> Decision:
+def failed(policy: Policy, key: str, exc: StoreUnavailable) -> Decision:
+    """The decision ``FAILURE_MODE`` makes when the store failed (logged)."""
     allowed = app_settings.FAILURE_MODE == "open"
     logger.warning(
         "throttling store unavailable for policy %r; failing %s: %s",
@@ -178,7 +181,8 @@ def _failed(policy: Policy, key: str, exc: StoreUnavailable) -> Decision:
     )
 
 
-def _record(decision: Decision) -> Decision:
+def record(decision: Decision) -> Decision:
+    """Count ``decision`` in the suite's metrics (limits that applied only)."""
     if not decision.unlimited and (metrics := suite_metrics()):
         metrics.record_throttle_decision(decision.policy, decision.allowed)
     return decision
@@ -187,31 +191,16 @@ def _record(decision: Decision) -> Decision:
 def check(policy: Policy | str, key: str, *, cost: int = 1) -> Decision:
     """Count one hit (``cost`` units) of ``key`` against ``policy`` and return the decision.
 
-    ``policy`` is a :class:`Policy` or the name of a declared one. Never raises because the
-    store is down: ``FAILURE_MODE`` decides and the problem is logged.
+    ``policy`` is a :class:`Policy` or the name of a declared one; an admin-edited override
+    of that name applies either way. Never raises because the store is down:
+    ``FAILURE_MODE`` decides and the problem is logged.
     """
-    resolved = _resolve(policy)
-    key = str(key)
-    if not app_settings.ENABLED or resolved.unlimited:
-        return unlimited_decision(resolved, key)
-    try:
-        decision = get_store().hit(resolved, key, cost)
-    except StoreUnavailable as exc:
-        decision = _failed(resolved, key, exc)
-    return _record(decision)
+    return pipeline.decide(policy, str(key), cost=cost)
 
 
 async def acheck(policy: Policy | str, key: str, *, cost: int = 1) -> Decision:
     """:func:`check` for async callers (WebSocket consumers, async views): no blocking I/O."""
-    resolved = await aget_policy(policy) if isinstance(policy, str) else policy
-    key = str(key)
-    if not app_settings.ENABLED or resolved.unlimited:
-        return unlimited_decision(resolved, key)
-    try:
-        decision = await get_store().ahit(resolved, key, cost)
-    except StoreUnavailable as exc:
-        decision = _failed(resolved, key, exc)
-    return _record(decision)
+    return await pipeline.adecide(policy, str(key), cost=cost)
 
 
 def reset(policy: Policy | str, key: str) -> None:

@@ -1,0 +1,115 @@
+"""The one throttle decision every entry point makes.
+
+``check``/``acheck``, the middleware, ``@ratelimit``, the DRF classes and realtime's client-event
+limit all call :func:`decide` (or :func:`adecide`), so they cannot disagree on which limit
+applies. The steps, in order:
+
+1. resolve the policy (a name is looked up among the declared ones);
+2. apply the admin-edited override of that policy name, if any;
+3. for a request: bypass rules (trusted networks, secret header, staff, permission), then the
+   ``RESOLVER`` hook (tiers), then the key (``ip``, ``user``...);
+4. count the hit in the store (``FAILURE_MODE`` decides when it fails);
+5. for a request: remember the decision for the response headers and set ``request.limited``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.http import HttpRequest
+
+from forge_suite.throttling import api, dynamic
+from forge_suite.throttling.conf import app_settings
+from forge_suite.throttling.decision import Decision
+from forge_suite.throttling.exceptions import StoreUnavailable
+from forge_suite.throttling.http import is_bypassed, remember, resolve_for_request
+from forge_suite.throttling.policy import Policy, resolve_key
+
+__all__ = ["adecide", "decide"]
+
+#: A key, or the request whose key the policy's ``key`` convention picks.
+Subject = HttpRequest | str
+
+
+def _policy(policy: Policy | str, overrides: dict[str, dict[str, Any]]) -> Policy:
+    declared = api.declared_policy(policy) if isinstance(policy, str) else policy
+    return dynamic.apply(declared, overrides) if overrides else declared
+
+
+def _for_request(
+    policy: Policy, request: HttpRequest, group: str | None
+) -> tuple[Policy, str] | None:
+    """Bypass, resolver and key for ``request``; None when no limit applies to it."""
+    if is_bypassed(request):
+        return None
+    resolved = resolve_for_request(policy, request)
+    if resolved.unlimited:
+        return None
+    return resolved, resolve_key(resolved, request, group)
+
+
+def _settle(request: HttpRequest | None, decision: Decision) -> Decision:
+    if request is not None and not decision.unlimited:
+        remember(request, decision)
+        if decision.limited:
+            request.limited = True  # type: ignore[attr-defined]  # django-ratelimit's flag
+    return api.record(decision)
+
+
+def decide(
+    policy: Policy | str, subject: Subject, *, cost: int = 1, group: str | None = None
+) -> Decision:
+    """Count one hit of ``subject`` (a key, or a request) against ``policy``.
+
+    Never raises because the store is down: ``FAILURE_MODE`` decides
+    and the problem is logged. ``group`` names the counter group of a request key (defaults
+    to the policy name, like django-ratelimit's ``group``).
+    """
+    if not app_settings.ENABLED:
+        return api.unlimited_decision(_policy(policy, {}), _plain_key(subject))
+    resolved = _policy(policy, dynamic.overrides())
+    request = subject if isinstance(subject, HttpRequest) else None
+    if request is not None:
+        built = _for_request(resolved, request, group)
+        if built is None:
+            return api.unlimited_decision(resolved, "")
+        resolved, key = built
+    else:
+        key = str(subject)
+    if resolved.unlimited:
+        return api.unlimited_decision(resolved, key)
+    try:
+        decision = api.get_store().hit(resolved, key, cost)
+    except StoreUnavailable as exc:
+        decision = api.failed(resolved, key, exc)
+    return _settle(request, decision)
+
+
+async def adecide(
+    policy: Policy | str, subject: Subject, *, cost: int = 1, group: str | None = None
+) -> Decision:
+    """:func:`decide` for async callers: no blocking I/O on the event loop."""
+    if not app_settings.ENABLED:
+        return api.unlimited_decision(_policy(policy, {}), _plain_key(subject))
+    resolved = _policy(policy, await dynamic.aoverrides())
+    request = subject if isinstance(subject, HttpRequest) else None
+    if request is not None:
+        # Bypass rules and resolvers may read request.user (a database query).
+        built = await sync_to_async(_for_request)(resolved, request, group)
+        if built is None:
+            return api.unlimited_decision(resolved, "")
+        resolved, key = built
+    else:
+        key = str(subject)
+    if resolved.unlimited:
+        return api.unlimited_decision(resolved, key)
+    try:
+        decision = await api.get_store().ahit(resolved, key, cost)
+    except StoreUnavailable as exc:
+        decision = api.failed(resolved, key, exc)
+    return _settle(request, decision)
+
+
+def _plain_key(subject: Subject) -> str:
+    return "" if isinstance(subject, HttpRequest) else str(subject)
