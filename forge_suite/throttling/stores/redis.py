@@ -8,6 +8,7 @@ An injected clock is passed into the script instead (tests, simulations).
 from __future__ import annotations
 
 import asyncio
+import threading
 import weakref
 from typing import Any
 
@@ -32,6 +33,7 @@ class RedisStore(Store):
         super().__init__(prefix=prefix, clock=clock)
         self.url = url
         self._client: Any = None
+        self._lock = threading.Lock()
         self._scripts: dict[str, Any] = {}
         self._async: weakref.WeakKeyDictionary[Any, tuple[Any, dict[str, Any]]] = (
             weakref.WeakKeyDictionary()
@@ -39,12 +41,22 @@ class RedisStore(Store):
 
     @property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = get_redis(self.url)
-            self._scripts = {
-                name: self._client.register_script(src) for name, src in SCRIPTS.items()
-            }
-        return self._client
+        """The Redis client, with the scripts registered before it is published.
+
+        Other threads read ``_client`` without the lock: they must never see a client whose
+        scripts are not there yet (the first-use race).
+        """
+        client = self._client
+        if client is None:
+            with self._lock:
+                client = self._client
+                if client is None:
+                    client = get_redis(self.url)
+                    self._scripts = {
+                        name: client.register_script(src) for name, src in SCRIPTS.items()
+                    }
+                    self._client = client
+        return client
 
     def _call(self, policy: Policy, key: str, cost: int) -> tuple[list[str], list[Any]]:
         skey = self.storage_key(policy, key)
