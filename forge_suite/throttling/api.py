@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 from forge_suite.core.conf import forge_settings
 from forge_suite.core.metrics import suite_metrics
 from forge_suite.throttling import dynamic, pipeline
+from forge_suite.throttling.breaker import CircuitBreaker
 from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.decision import Decision
 from forge_suite.throttling.exceptions import InvalidPolicy, StoreUnavailable, UnknownPolicy
@@ -24,6 +25,7 @@ __all__ = [
     "aget_policy",
     "check",
     "declared_policies",
+    "get_breaker",
     "get_policy",
     "get_store",
     "register",
@@ -109,8 +111,23 @@ def get_store() -> Store:
 def set_store(store: Store | None) -> None:
     """Use ``store`` from now on (tests, custom wiring); None goes back to the setting."""
     _installed.clear()
+    _cache.pop("breaker", None)  # a new store starts with a closed breaker
     if store is not None:
         _installed.append(store)
+
+
+def get_breaker() -> CircuitBreaker:
+    """The circuit breaker in front of the store (``BREAKER_FAILURES``, ``BREAKER_COOLDOWN``)."""
+    breaker = _cache.get("breaker")
+    if breaker is None:
+        with _lock:
+            breaker = _cache.get("breaker")
+            if breaker is None:
+                breaker = CircuitBreaker(
+                    app_settings.BREAKER_FAILURES, float(app_settings.BREAKER_COOLDOWN)
+                )
+                _cache["breaker"] = breaker
+    return breaker
 
 
 def _build_store() -> Store:
@@ -125,7 +142,10 @@ def _build_store() -> Store:
                 'FORGE["THROTTLING"]["STORE"] is "redis" but no Redis URL is set: set '
                 'FORGE["REDIS_URL"] or FORGE["THROTTLING"]["REDIS_URL"].'
             )
-        return RedisStore(redis_url, prefix=prefix)
+        timeout = app_settings.REDIS_TIMEOUT
+        return RedisStore(
+            redis_url, prefix=prefix, timeout=None if timeout is None else float(timeout)
+        )
     if kind == "cache":
         return CacheStore(app_settings.CACHE_ALIAS, prefix=prefix)
     if kind == "memory":
@@ -158,15 +178,17 @@ def unlimited_decision(policy: Policy, key: str) -> Decision:
     )
 
 
-def failed(policy: Policy, key: str, exc: StoreUnavailable) -> Decision:
-    """The decision ``FAILURE_MODE`` makes when the store failed (logged)."""
+def failed(policy: Policy, key: str, exc: StoreUnavailable, *, log: bool = True) -> Decision:
+    """The decision ``FAILURE_MODE`` makes when the store failed (logged unless ``log=False``:
+    the open circuit breaker logs once instead of once per request)."""
     allowed = app_settings.FAILURE_MODE == "open"
-    logger.warning(
-        "throttling store unavailable for policy %r; failing %s: %s",
-        policy.name,
-        "open" if allowed else "closed",
-        exc,
-    )
+    if log:
+        logger.warning(
+            "throttling store unavailable for policy %r; failing %s: %s",
+            policy.name,
+            "open" if allowed else "closed",
+            exc,
+        )
     return Decision(
         allowed=allowed,
         limit=policy.capacity,

@@ -23,6 +23,14 @@ def _check_headers(value: Any) -> str | None:
     return None
 
 
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "expected a number greater than 0"
+
+
+def _non_negative(value: Any) -> str | None:
+    return None if value >= 0 else "expected 0 or more"
+
+
 def _check_url(value: Any) -> str | None:
     return None if "://" in value else "expected a URL such as redis://127.0.0.1:6379/0"
 
@@ -42,6 +50,28 @@ DEFAULTS: dict[str, Option] = {
         'Redis for the counters; None uses FORGE["REDIS_URL"].',
         nullable=True,
         validator=_check_url,
+    ),
+    "REDIS_TIMEOUT": Option(
+        0.05,
+        (int, float),
+        "Seconds the limiter waits for Redis (connect and each reply) before FAILURE_MODE "
+        "decides, on its own connection pool (like Envoy's rate-limit filter, 20 ms by "
+        'default there). None shares the suite\'s Redis client and FORGE["REDIS_SOCKET_TIMEOUT"].',
+        nullable=True,
+        validator=_positive,
+    ),
+    "BREAKER_FAILURES": Option(
+        5,
+        int,
+        "Consecutive store failures that open the circuit breaker: FAILURE_MODE then answers "
+        "at once without calling the store. 0 turns the breaker off.",
+        validator=_non_negative,
+    ),
+    "BREAKER_COOLDOWN": Option(
+        5.0,
+        (int, float),
+        "Seconds the open breaker waits before letting one trial decision reach the store.",
+        validator=_positive,
     ),
     "KEY_PREFIX": Option("forge:throttle:", str, "Prefix of every counter key."),
     "CACHE_ALIAS": Option("default", str, "Django cache alias used by the 'cache' store."),

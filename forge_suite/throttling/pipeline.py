@@ -8,7 +8,8 @@ applies. The steps, in order:
 2. apply the admin-edited override of that policy name, if any;
 3. for a request: bypass rules (trusted networks, secret header, staff, permission), then the
    ``RESOLVER`` hook (tiers), then the key (``ip``, ``user``...);
-4. count the hit in the store (``FAILURE_MODE`` decides when it fails);
+4. count the hit in the store; when it fails, or while the circuit breaker is open after
+   repeated failures, ``FAILURE_MODE`` decides at once;
 5. for a request: remember the decision for the response headers and set ``request.limited``.
 """
 
@@ -62,9 +63,9 @@ def decide(
 ) -> Decision:
     """Count one hit of ``subject`` (a key, or a request) against ``policy``.
 
-    Never raises because the store is down: ``FAILURE_MODE`` decides
-    and the problem is logged. ``group`` names the counter group of a request key (defaults
-    to the policy name, like django-ratelimit's ``group``).
+    Never raises because the store is down: ``FAILURE_MODE`` decides (at once while the
+    circuit breaker is open) and the problem is logged. ``group`` names the counter group
+    of a request key (defaults to the policy name, like django-ratelimit's ``group``).
     """
     if not app_settings.ENABLED:
         return api.unlimited_decision(_policy(policy, {}), _plain_key(subject))
@@ -79,10 +80,15 @@ def decide(
         key = str(subject)
     if resolved.unlimited:
         return api.unlimited_decision(resolved, key)
+    breaker = api.get_breaker()
+    if not breaker.allow():
+        return _settle(request, api.failed(resolved, key, breaker.open_error(), log=False))
     try:
         decision = api.get_store().hit(resolved, key, cost)
     except StoreUnavailable as exc:
-        decision = api.failed(resolved, key, exc)
+        breaker.failure()
+        return _settle(request, api.failed(resolved, key, exc))
+    breaker.success()
     return _settle(request, decision)
 
 
@@ -104,10 +110,15 @@ async def adecide(
         key = str(subject)
     if resolved.unlimited:
         return api.unlimited_decision(resolved, key)
+    breaker = api.get_breaker()
+    if not breaker.allow():
+        return _settle(request, api.failed(resolved, key, breaker.open_error(), log=False))
     try:
         decision = await api.get_store().ahit(resolved, key, cost)
     except StoreUnavailable as exc:
-        decision = api.failed(resolved, key, exc)
+        breaker.failure()
+        return _settle(request, api.failed(resolved, key, exc))
+    breaker.success()
     return _settle(request, decision)
 
 

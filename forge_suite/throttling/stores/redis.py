@@ -12,7 +12,7 @@ import threading
 import weakref
 from typing import Any
 
-from forge_suite.core.redis import _redact, get_redis
+from forge_suite.core.redis import _redact, get_async_redis, get_redis
 from forge_suite.throttling.algorithms import Outcome
 from forge_suite.throttling.exceptions import StoreUnavailable
 from forge_suite.throttling.lua import SCRIPTS
@@ -29,9 +29,12 @@ class RedisStore(Store):
         *,
         prefix: str = "forge:throttle:",
         clock: Clock | None = None,
+        timeout: float | None = None,
     ) -> None:
         super().__init__(prefix=prefix, clock=clock)
         self.url = url
+        #: Seconds to wait for Redis on the store's own pool; None shares the suite's client.
+        self.timeout = timeout
         self._client: Any = None
         self._lock = threading.Lock()
         self._scripts: dict[str, Any] = {}
@@ -51,12 +54,47 @@ class RedisStore(Store):
             with self._lock:
                 client = self._client
                 if client is None:
-                    client = get_redis(self.url)
+                    client = self._new_client(asynchronous=False)
                     self._scripts = {
                         name: client.register_script(src) for name, src in SCRIPTS.items()
                     }
                     self._client = client
         return client
+
+    def _new_client(self, *, asynchronous: bool) -> Any:
+        """The suite's shared client, or one on a pool of the limiter's own with its timeout.
+
+        The limiter's pool waits for a free connection instead of failing (redis-py's
+        ``BlockingConnectionPool``) and never retries: a slow Redis must cost a decision
+        ``timeout`` seconds once, not once per retry.
+        """
+        if self.timeout is None:
+            return get_async_redis(self.url) if asynchronous else get_redis(self.url)
+        import redis
+        import redis.asyncio
+
+        from forge_suite.core.conf import forge_settings
+
+        url = self.url or forge_settings.REDIS_URL
+        options: dict[str, Any] = {
+            "max_connections": int(getattr(forge_settings, "REDIS_MAX_CONNECTIONS", 50)),
+            "timeout": float(getattr(forge_settings, "REDIS_POOL_TIMEOUT", 5.0)),
+            "socket_timeout": self.timeout,
+            "socket_connect_timeout": self.timeout,
+        }
+        if asynchronous:
+            from redis.asyncio.retry import Retry as AsyncRetry
+            from redis.backoff import NoBackoff
+
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                url, retry=AsyncRetry(NoBackoff(), 0), **options
+            )
+            return redis.asyncio.Redis(connection_pool=pool)
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        pool = redis.BlockingConnectionPool.from_url(url, retry=Retry(NoBackoff(), 0), **options)
+        return redis.Redis(connection_pool=pool)
 
     def _call(self, policy: Policy, key: str, cost: int) -> tuple[list[str], list[Any]]:
         skey = self.storage_key(policy, key)
@@ -99,12 +137,10 @@ class RedisStore(Store):
 
     def _async_scripts(self) -> dict[str, Any]:
         """Async clients are bound to their event loop: one per running loop."""
-        from forge_suite.core.redis import get_async_redis
-
         loop = asyncio.get_running_loop()
         entry = self._async.get(loop)
         if entry is None:
-            client = get_async_redis(self.url)
+            client = self._new_client(asynchronous=True)
             scripts = {name: client.register_script(src) for name, src in SCRIPTS.items()}
             entry = (client, scripts)
             self._async[loop] = entry
