@@ -144,7 +144,10 @@ def _build_store() -> Store:
             )
         timeout = app_settings.REDIS_TIMEOUT
         return RedisStore(
-            redis_url, prefix=prefix, timeout=None if timeout is None else float(timeout)
+            redis_url,
+            prefix=prefix,
+            timeout=None if timeout is None else float(timeout),
+            connect_timeout=float(app_settings.REDIS_CONNECT_TIMEOUT),
         )
     if kind == "cache":
         return CacheStore(app_settings.CACHE_ALIAS, prefix=prefix)

@@ -60,6 +60,13 @@ DEFAULTS: dict[str, Option] = {
         nullable=True,
         validator=_positive,
     ),
+    "REDIS_CONNECT_TIMEOUT": Option(
+        0.5,
+        (int, float),
+        "Seconds the limiter waits to open a new Redis connection (a burst of new connections "
+        "on a busy event loop needs more than REDIS_TIMEOUT; a hung server accepts at once).",
+        validator=_positive,
+    ),
     "BREAKER_FAILURES": Option(
         5,
         int,

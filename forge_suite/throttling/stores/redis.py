@@ -30,11 +30,13 @@ class RedisStore(Store):
         prefix: str = "forge:throttle:",
         clock: Clock | None = None,
         timeout: float | None = None,
+        connect_timeout: float | None = None,
     ) -> None:
         super().__init__(prefix=prefix, clock=clock)
         self.url = url
         #: Seconds to wait for Redis on the store's own pool; None shares the suite's client.
         self.timeout = timeout
+        self.connect_timeout = connect_timeout or timeout
         self._client: Any = None
         self._lock = threading.Lock()
         self._scripts: dict[str, Any] = {}
@@ -80,7 +82,7 @@ class RedisStore(Store):
             "max_connections": int(getattr(forge_settings, "REDIS_MAX_CONNECTIONS", 50)),
             "timeout": float(getattr(forge_settings, "REDIS_POOL_TIMEOUT", 5.0)),
             "socket_timeout": self.timeout,
-            "socket_connect_timeout": self.timeout,
+            "socket_connect_timeout": self.connect_timeout,
         }
         if asynchronous:
             from redis.asyncio.retry import Retry as AsyncRetry
