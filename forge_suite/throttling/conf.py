@@ -61,7 +61,7 @@ DEFAULTS: dict[str, Option] = {
         validator=_positive,
     ),
     "REDIS_CONNECT_TIMEOUT": Option(
-        0.5,
+        1.0,
         (int, float),
         "Seconds the limiter waits to open a new Redis connection (a burst of new connections "
         "on a busy event loop needs more than REDIS_TIMEOUT; a hung server accepts at once).",

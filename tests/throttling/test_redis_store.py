@@ -191,6 +191,7 @@ async def test_a_thousand_concurrent_acheck_calls_are_exact(
             "STORE": "redis",
             "KEY_PREFIX": redis_prefix,
             "REDIS_TIMEOUT": timeout,
+            "REDIS_CONNECT_TIMEOUT": 5,
             "DYNAMIC_LIMITS": False,
         },
     }
