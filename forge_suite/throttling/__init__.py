@@ -24,8 +24,10 @@ __all__ = [
     "Policy",
     "Throttled",
     "acheck",
+    "acheck_all",
     "adecide",
     "check",
+    "check_all",
     "decide",
     "get_policy",
     "get_store",
@@ -36,7 +38,16 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from forge_suite.throttling.api import acheck, check, get_policy, get_store, register, reset
+    from forge_suite.throttling.api import (
+        acheck,
+        acheck_all,
+        check,
+        check_all,
+        get_policy,
+        get_store,
+        register,
+        reset,
+    )
     from forge_suite.throttling.decision import Decision
     from forge_suite.throttling.decorators import ratelimit
     from forge_suite.throttling.exceptions import Throttled
@@ -46,7 +57,9 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "acheck": "api",
+    "acheck_all": "api",
     "check": "api",
+    "check_all": "api",
     "get_policy": "api",
     "get_store": "api",
     "register": "api",

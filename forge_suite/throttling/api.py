@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -22,8 +23,10 @@ from forge_suite.throttling.stores import CacheStore, MemoryStore, RedisStore, S
 
 __all__ = [
     "acheck",
+    "acheck_all",
     "aget_policy",
     "check",
+    "check_all",
     "declared_policies",
     "get_breaker",
     "get_policy",
@@ -226,6 +229,20 @@ def check(policy: Policy | str, key: str, *, cost: int = 1) -> Decision:
 async def acheck(policy: Policy | str, key: str, *, cost: int = 1) -> Decision:
     """:func:`check` for async callers (WebSocket consumers, async views): no blocking I/O."""
     return await pipeline.adecide(policy, str(key), cost=cost)
+
+
+def check_all(limits: Iterable[tuple[Policy | str, str]], *, cost: int = 1) -> list[Decision]:
+    """Several limits at once, all or nothing (one Redis round trip): see
+    :func:`forge_suite.throttling.pipeline.decide_all`. The hit is allowed when every
+    returned decision is."""
+    return pipeline.decide_all(limits, cost=cost)
+
+
+async def acheck_all(
+    limits: Iterable[tuple[Policy | str, str]], *, cost: int = 1
+) -> list[Decision]:
+    """:func:`check_all` for async callers."""
+    return await pipeline.adecide_all(limits, cost=cost)
 
 
 def reset(policy: Policy | str, key: str) -> None:

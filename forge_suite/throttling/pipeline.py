@@ -15,6 +15,7 @@ applies. The steps, in order:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -27,7 +28,7 @@ from forge_suite.throttling.exceptions import StoreUnavailable
 from forge_suite.throttling.http import is_bypassed, remember, resolve_for_request
 from forge_suite.throttling.policy import Policy, resolve_key
 
-__all__ = ["adecide", "decide"]
+__all__ = ["adecide", "adecide_all", "decide", "decide_all"]
 
 #: A key, or the request whose key the policy's ``key`` convention picks.
 Subject = HttpRequest | str
@@ -124,3 +125,77 @@ async def adecide(
 
 def _plain_key(subject: Subject) -> str:
     return "" if isinstance(subject, HttpRequest) else str(subject)
+
+
+Limits = Iterable[tuple[Policy | str, str]]
+
+
+def _prepared(limits: Limits, overrides: dict[str, dict[str, Any]]) -> list[tuple[Policy, str]]:
+    return [(_policy(policy, overrides), str(key)) for policy, key in limits]
+
+
+def _assemble(
+    prepared: list[tuple[Policy, str]],
+    counted: list[Decision] | StoreUnavailable | None,
+    breaker_open: bool = False,
+) -> list[Decision]:
+    """Decisions in the caller's order: unlimited ones made here, the others from the store
+    (or from ``FAILURE_MODE`` when the store failed or the breaker is open)."""
+    results = iter(counted) if isinstance(counted, list) else None
+    decisions = []
+    for policy, key in prepared:
+        if policy.unlimited:
+            decisions.append(api.unlimited_decision(policy, key))
+        elif results is not None:
+            decisions.append(api.record(next(results)))
+        else:
+            error = counted if isinstance(counted, StoreUnavailable) else StoreUnavailable("")
+            decisions.append(api.record(api.failed(policy, key, error, log=not breaker_open)))
+    return decisions
+
+
+def decide_all(limits: Limits, *, cost: int = 1) -> list[Decision]:
+    """Several limits at once, like Envoy's descriptors (per user *and* global, say).
+
+    ``limits`` is a list of ``(policy, key)``. The hit is admitted only when every limit
+    admits it; then all are counted, otherwise none is (atomic on Redis: one script, one
+    round trip). Returns one decision per limit, in order; the hit is allowed when all are.
+    """
+    items = list(limits)
+    if not app_settings.ENABLED:
+        return [api.unlimited_decision(_policy(p, {}), str(k)) for p, k in items]
+    prepared = _prepared(items, dynamic.overrides())
+    counted = [(p, k) for p, k in prepared if not p.unlimited]
+    if not counted:
+        return _assemble(prepared, [])
+    breaker = api.get_breaker()
+    if not breaker.allow():
+        return _assemble(prepared, breaker.open_error(), breaker_open=True)
+    try:
+        decisions = api.get_store().hit_many(counted, cost)
+    except StoreUnavailable as exc:
+        breaker.failure()
+        return _assemble(prepared, exc)
+    breaker.success()
+    return _assemble(prepared, decisions)
+
+
+async def adecide_all(limits: Limits, *, cost: int = 1) -> list[Decision]:
+    """:func:`decide_all` for async callers."""
+    items = list(limits)
+    if not app_settings.ENABLED:
+        return [api.unlimited_decision(_policy(p, {}), str(k)) for p, k in items]
+    prepared = _prepared(items, await dynamic.aoverrides())
+    counted = [(p, k) for p, k in prepared if not p.unlimited]
+    if not counted:
+        return _assemble(prepared, [])
+    breaker = api.get_breaker()
+    if not breaker.allow():
+        return _assemble(prepared, breaker.open_error(), breaker_open=True)
+    try:
+        decisions = await api.get_store().ahit_many(counted, cost)
+    except StoreUnavailable as exc:
+        breaker.failure()
+        return _assemble(prepared, exc)
+    breaker.success()
+    return _assemble(prepared, decisions)

@@ -10,16 +10,26 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from forge_suite.core.redis import _redact, get_async_redis, get_redis
 from forge_suite.throttling.algorithms import Outcome
+from forge_suite.throttling.decision import Decision
 from forge_suite.throttling.exceptions import StoreUnavailable
-from forge_suite.throttling.lua import SCRIPTS
+from forge_suite.throttling.lua import ALGORITHM_IDS, MULTI, SCRIPTS
 from forge_suite.throttling.policy import ALGORITHMS, Policy
-from forge_suite.throttling.stores.base import Clock, KeyUsage, Store
+from forge_suite.throttling.stores.base import (
+    Clock,
+    KeyUsage,
+    Store,
+    to_decision,
+    validate_cost,
+)
 
 __all__ = ["RedisStore"]
+
+_ALL_SCRIPTS = {**SCRIPTS, "multi": MULTI}
 
 
 class RedisStore(Store):
@@ -58,7 +68,7 @@ class RedisStore(Store):
                 if client is None:
                     client = self._new_client(asynchronous=False)
                     self._scripts = {
-                        name: client.register_script(src) for name, src in SCRIPTS.items()
+                        name: client.register_script(src) for name, src in _ALL_SCRIPTS.items()
                     }
                     self._client = client
         return client
@@ -143,10 +153,58 @@ class RedisStore(Store):
         entry = self._async.get(loop)
         if entry is None:
             client = self._new_client(asynchronous=True)
-            scripts = {name: client.register_script(src) for name, src in SCRIPTS.items()}
+            scripts = {name: client.register_script(src) for name, src in _ALL_SCRIPTS.items()}
             entry = (client, scripts)
             self._async[loop] = entry
         return entry[1]
+
+    def _many_call(
+        self, limits: Sequence[tuple[Policy, str]], cost: int
+    ) -> tuple[list[str], list[Any]]:
+        for policy, _ in limits:
+            validate_cost(policy, cost)
+        keys: list[str] = []
+        now = self.now_us()
+        args: list[Any] = ["" if now is None else now]
+        for policy, key in limits:
+            skey = self.storage_key(policy, key)
+            keys += [skey, f"{skey}:seq"]
+            args += [
+                ALGORITHM_IDS[policy.algorithm],
+                policy.limit,
+                policy.period * 1_000_000,
+                policy.capacity,
+                cost,
+            ]
+        return keys, args
+
+    def hit_many(self, limits: Sequence[tuple[Policy, str]], cost: int = 1) -> list[Decision]:
+        """Every limit in one atomic script (see :meth:`Store.hit_many`)."""
+        import redis
+
+        if not limits:
+            return []
+        keys, args = self._many_call(limits, cost)
+        try:
+            self.client  # noqa: B018  registers the scripts
+            result = self._scripts["multi"](keys=keys, args=args)
+        except redis.RedisError as exc:
+            raise self._unavailable(exc) from exc
+        return _decisions(limits, result)
+
+    async def ahit_many(
+        self, limits: Sequence[tuple[Policy, str]], cost: int = 1
+    ) -> list[Decision]:
+        import redis
+
+        if not limits:
+            return []
+        keys, args = self._many_call(limits, cost)
+        try:
+            result = await self._async_scripts()["multi"](keys=keys, args=args)
+        except redis.RedisError as exc:
+            raise self._unavailable(exc) from exc
+        return _decisions(limits, result)
 
     def reset(self, policy: Policy, key: str) -> None:
         import redis
@@ -181,6 +239,16 @@ class RedisStore(Store):
 def _outcome(result: list[Any]) -> tuple[Outcome, int]:
     allowed, remaining, reset, retry, now = (int(v) for v in result)
     return Outcome(bool(allowed), remaining, reset, None if retry < 0 else retry), now
+
+
+def _decisions(limits: Sequence[tuple[Policy, str]], result: list[Any]) -> list[Decision]:
+    now = int(result[-1])
+    decisions = []
+    for index, (policy, key) in enumerate(limits):
+        allowed, remaining, reset, retry = (int(v) for v in result[4 * index : 4 * index + 4])
+        outcome = Outcome(bool(allowed), remaining, reset, None if retry < 0 else retry)
+        decisions.append(to_decision(policy, key, outcome, now))
+    return decisions
 
 
 def _escape(pattern: str) -> str:
