@@ -55,24 +55,26 @@ def test_one_round_trip_on_redis(
     redis_url: str, redis_prefix: str, clock: FakeClock, use_store: Any
 ) -> None:
     store = use_store(RedisStore(redis_url, prefix=redis_prefix, clock=clock))
-    calls: list[tuple[Any, ...]] = []
-    client = store.client
-    original = client.evalsha
+    check_all([(Policy("warm", "5/m"), "k")])  # connected, script loaded
+    sent: list[Any] = []
+    connection = store._connection()  # this thread's connection to Redis
+    original = connection.send_packed_command
 
-    def counting(*args: Any) -> Any:
-        calls.append(args)
-        return original(*args)
+    def counting(command: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(command)
+        return original(command, *args, **kwargs)
 
-    client.evalsha = counting
+    connection.send_packed_command = counting
     try:
         decisions = check_all(
             [(Policy(f"p{i}", "5/m", algorithm=a), "k") for i, a in enumerate(ALGORITHMS)]
         )
     finally:
-        client.evalsha = original
+        connection.send_packed_command = original
     assert [d.allowed for d in decisions] == [True] * 5
     assert [d.remaining for d in decisions] == [4] * 5
-    assert len(calls) == 1
+    assert len(sent) == 1  # one command, one round trip
+    assert b"EVALSHA" in b"".join(sent[0])
 
 
 def test_unlimited_policies_and_disabled_throttling(atomic_store: Store, settings: Any) -> None:

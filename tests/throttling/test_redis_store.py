@@ -199,3 +199,32 @@ async def test_a_thousand_concurrent_acheck_calls_are_exact(
     decisions = await asyncio.gather(*(acheck(policy, "everyone") for _ in range(1000)))
     assert [d.error for d in decisions if d.error][:1] == []
     assert sum(d.allowed for d in decisions) == 100
+
+
+@pytest.mark.redis
+def test_a_script_redis_does_not_know_is_loaded_on_the_fly(
+    redis_url: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a SCRIPT FLUSH or a failover Redis answers NOSCRIPT: EVAL runs and loads it."""
+    from forge_suite.throttling.stores import redis as redis_store
+
+    store = RedisStore(redis_url, prefix=redis_prefix)
+    unknown = b"$7\r\nEVALSHA\r\n$40\r\n" + b"0" * 40 + b"\r\n"  # a sha Redis never saw
+    monkeypatch.setitem(redis_store._EVALSHA, "gcra", unknown)
+    policy = Policy("noscript", "2/m")
+    assert [store.hit(policy, "k").allowed for _ in range(3)] == [True, True, False]
+
+
+@pytest.mark.redis
+def test_a_connection_closed_by_the_server_is_replaced(
+    redis_url: str, redis_prefix: str, redis_client: Any
+) -> None:
+    """An idle connection the server dropped (restart, timeout) costs one retry, no error."""
+    store = RedisStore(redis_url, prefix=redis_prefix)
+    policy = Policy("dropped", "5/m")
+    assert store.hit(policy, "k").remaining == 4
+    connection = store._connection()
+    connection.send_command("CLIENT", "ID")
+    redis_client.client_kill_filter(_id=connection.read_response())
+    decision = store.hit(policy, "k")
+    assert (decision.allowed, decision.remaining) == (True, 3)
