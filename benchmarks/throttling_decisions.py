@@ -159,10 +159,7 @@ def main() -> int:
             per_round = statistics.median(
                 ours / theirs for ours, theirs in zip(rates[name], rates[baseline], strict=True)
             )
-            print(
-                f"{name:34} {value:20,.0f} {value / medians[baseline]:16.2f}x "
-                f"{per_round:18.2f}x"
-            )
+            print(f"{name:34} {value:20,.0f} {value / medians[baseline]:16.2f}x {per_round:18.2f}x")
     return 0
 
 
