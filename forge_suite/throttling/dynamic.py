@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"loaded_at": None, "data": {}}
+#: Overrides set by ``testing.override_limits``, applied over the admin-edited ones.
+forced: dict[str, dict[str, Any]] = {}
 
 
 def invalidate(**kwargs: Any) -> None:
@@ -36,6 +38,12 @@ def _fresh() -> bool:
 
 def overrides() -> dict[str, dict[str, Any]]:
     """Enabled overrides by policy name."""
+    if forced:
+        return {**_overrides(), **forced}
+    return _overrides()
+
+
+def _overrides() -> dict[str, dict[str, Any]]:
     if not app_settings.DYNAMIC_LIMITS:
         return {}
     if _fresh():
@@ -63,10 +71,9 @@ def overrides() -> dict[str, dict[str, Any]]:
 
 
 async def aoverrides() -> dict[str, dict[str, Any]]:
-    if not app_settings.DYNAMIC_LIMITS:
-        return {}
-    if _fresh():
-        return _state["data"]
+    """:func:`overrides` for async callers (the database is read in a worker thread)."""
+    if not app_settings.DYNAMIC_LIMITS or _fresh():
+        return overrides()
     return await sync_to_async(overrides)()
 
 
