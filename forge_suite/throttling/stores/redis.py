@@ -123,8 +123,10 @@ class RedisStore(Store):
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        pool = redis.BlockingConnectionPool.from_url(url, retry=Retry(NoBackoff(), 0), **options)
-        return redis.Redis(connection_pool=pool)
+        sync_pool = redis.BlockingConnectionPool.from_url(
+            url, retry=Retry(NoBackoff(), 0), **options
+        )
+        return redis.Redis(connection_pool=sync_pool)
 
     def _call(self, policy: Policy, key: str, cost: int) -> tuple[list[str], list[Any]]:
         skey = self.storage_key(policy, key)
