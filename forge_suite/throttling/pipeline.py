@@ -21,7 +21,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest
 
-from forge_suite.throttling import api, dynamic
+from forge_suite.throttling import dynamic, state
 from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.decision import Decision
 from forge_suite.throttling.exceptions import StoreUnavailable
@@ -35,7 +35,7 @@ Subject = HttpRequest | str
 
 
 def _policy(policy: Policy | str, overrides: dict[str, dict[str, Any]]) -> Policy:
-    declared = api.declared_policy(policy) if isinstance(policy, str) else policy
+    declared = state.declared_policy(policy) if isinstance(policy, str) else policy
     return dynamic.apply(declared, overrides) if overrides else declared
 
 
@@ -56,7 +56,7 @@ def _settle(request: HttpRequest | None, decision: Decision) -> Decision:
         remember(request, decision)
         if decision.limited:
             request.limited = True  # type: ignore[attr-defined]  # django-ratelimit's flag
-    return api.record(decision)
+    return state.record(decision)
 
 
 def decide(
@@ -69,26 +69,26 @@ def decide(
     of a request key (defaults to the policy name, like django-ratelimit's ``group``).
     """
     if not app_settings.ENABLED:
-        return api.unlimited_decision(_policy(policy, {}), _plain_key(subject))
+        return state.unlimited_decision(_policy(policy, {}), _plain_key(subject))
     resolved = _policy(policy, dynamic.overrides())
     request = subject if isinstance(subject, HttpRequest) else None
     if request is not None:
         built = _for_request(resolved, request, group)
         if built is None:
-            return api.unlimited_decision(resolved, "")
+            return state.unlimited_decision(resolved, "")
         resolved, key = built
     else:
         key = str(subject)
     if resolved.unlimited:
-        return api.unlimited_decision(resolved, key)
-    breaker = api.get_breaker()
+        return state.unlimited_decision(resolved, key)
+    breaker = state.get_breaker()
     if not breaker.allow():
-        return _settle(request, api.failed(resolved, key, breaker.open_error(), log=False))
+        return _settle(request, state.failed(resolved, key, breaker.open_error(), log=False))
     try:
-        decision = api.get_store().hit(resolved, key, cost)
+        decision = state.get_store().hit(resolved, key, cost)
     except StoreUnavailable as exc:
         breaker.failure()
-        return _settle(request, api.failed(resolved, key, exc))
+        return _settle(request, state.failed(resolved, key, exc))
     breaker.success()
     return _settle(request, decision)
 
@@ -98,27 +98,27 @@ async def adecide(
 ) -> Decision:
     """:func:`decide` for async callers: no blocking I/O on the event loop."""
     if not app_settings.ENABLED:
-        return api.unlimited_decision(_policy(policy, {}), _plain_key(subject))
+        return state.unlimited_decision(_policy(policy, {}), _plain_key(subject))
     resolved = _policy(policy, await dynamic.aoverrides())
     request = subject if isinstance(subject, HttpRequest) else None
     if request is not None:
         # Bypass rules and resolvers may read request.user (a database query).
         built = await sync_to_async(_for_request)(resolved, request, group)
         if built is None:
-            return api.unlimited_decision(resolved, "")
+            return state.unlimited_decision(resolved, "")
         resolved, key = built
     else:
         key = str(subject)
     if resolved.unlimited:
-        return api.unlimited_decision(resolved, key)
-    breaker = api.get_breaker()
+        return state.unlimited_decision(resolved, key)
+    breaker = state.get_breaker()
     if not breaker.allow():
-        return _settle(request, api.failed(resolved, key, breaker.open_error(), log=False))
+        return _settle(request, state.failed(resolved, key, breaker.open_error(), log=False))
     try:
-        decision = await api.get_store().ahit(resolved, key, cost)
+        decision = await state.get_store().ahit(resolved, key, cost)
     except StoreUnavailable as exc:
         breaker.failure()
-        return _settle(request, api.failed(resolved, key, exc))
+        return _settle(request, state.failed(resolved, key, exc))
     breaker.success()
     return _settle(request, decision)
 
@@ -145,12 +145,12 @@ def _assemble(
     decisions = []
     for policy, key in prepared:
         if policy.unlimited:
-            decisions.append(api.unlimited_decision(policy, key))
+            decisions.append(state.unlimited_decision(policy, key))
         elif results is not None:
-            decisions.append(api.record(next(results)))
+            decisions.append(state.record(next(results)))
         else:
             error = counted if isinstance(counted, StoreUnavailable) else StoreUnavailable("")
-            decisions.append(api.record(api.failed(policy, key, error, log=not breaker_open)))
+            decisions.append(state.record(state.failed(policy, key, error, log=not breaker_open)))
     return decisions
 
 
@@ -163,16 +163,16 @@ def decide_all(limits: Limits, *, cost: int = 1) -> list[Decision]:
     """
     items = list(limits)
     if not app_settings.ENABLED:
-        return [api.unlimited_decision(_policy(p, {}), str(k)) for p, k in items]
+        return [state.unlimited_decision(_policy(p, {}), str(k)) for p, k in items]
     prepared = _prepared(items, dynamic.overrides())
     counted = [(p, k) for p, k in prepared if not p.unlimited]
     if not counted:
         return _assemble(prepared, [])
-    breaker = api.get_breaker()
+    breaker = state.get_breaker()
     if not breaker.allow():
         return _assemble(prepared, breaker.open_error(), breaker_open=True)
     try:
-        decisions = api.get_store().hit_many(counted, cost)
+        decisions = state.get_store().hit_many(counted, cost)
     except StoreUnavailable as exc:
         breaker.failure()
         return _assemble(prepared, exc)
@@ -184,16 +184,16 @@ async def adecide_all(limits: Limits, *, cost: int = 1) -> list[Decision]:
     """:func:`decide_all` for async callers."""
     items = list(limits)
     if not app_settings.ENABLED:
-        return [api.unlimited_decision(_policy(p, {}), str(k)) for p, k in items]
+        return [state.unlimited_decision(_policy(p, {}), str(k)) for p, k in items]
     prepared = _prepared(items, await dynamic.aoverrides())
     counted = [(p, k) for p, k in prepared if not p.unlimited]
     if not counted:
         return _assemble(prepared, [])
-    breaker = api.get_breaker()
+    breaker = state.get_breaker()
     if not breaker.allow():
         return _assemble(prepared, breaker.open_error(), breaker_open=True)
     try:
-        decisions = await api.get_store().ahit_many(counted, cost)
+        decisions = await state.get_store().ahit_many(counted, cost)
     except StoreUnavailable as exc:
         breaker.failure()
         return _assemble(prepared, exc)

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.test.utils import TestContextDecorator
 
-from forge_suite.throttling import api, dynamic
+from forge_suite.throttling import dynamic, state
 from forge_suite.throttling.policy import UNLIMITED
 from forge_suite.throttling.stores.base import Store
 from forge_suite.throttling.stores.memory import MemoryStore
@@ -67,12 +67,12 @@ class use_store(TestContextDecorator):  # lower case, like Django's override_set
         self.previous: Store | None = None
 
     def enable(self) -> Store:
-        self.previous = api._installed[0] if api._installed else None
-        api.set_store(self.store)
+        self.previous = state._installed[0] if state._installed else None
+        state.set_store(self.store)
         return self.store
 
     def disable(self) -> None:
-        api.set_store(self.previous)
+        state.set_store(self.previous)
 
 
 class override_limits(TestContextDecorator):  # lower case, like override_settings

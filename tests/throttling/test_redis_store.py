@@ -175,7 +175,7 @@ def test_the_configured_store_gets_the_limiter_timeout(settings: Any) -> None:
 
 
 @pytest.mark.redis
-@pytest.mark.parametrize("timeout", [1.0], ids=["own-pool"])
+@pytest.mark.parametrize("timeout", [1.0, None], ids=["own-pool", "shared-client"])
 async def test_a_thousand_concurrent_acheck_calls_are_exact(
     settings: Any, redis_url: str, redis_prefix: str, timeout: float | None
 ) -> None:

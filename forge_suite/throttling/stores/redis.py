@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from forge_suite.core.redis import _redact, get_async_redis, get_redis
+from forge_suite.core.redis import get_async_redis, get_redis, redact_url
 from forge_suite.throttling.algorithms import Outcome
 from forge_suite.throttling.decision import Decision
 from forge_suite.throttling.exceptions import StoreUnavailable
@@ -107,8 +107,8 @@ class RedisStore(Store):
 
         url = self.url or forge_settings.REDIS_URL
         options: dict[str, Any] = {
-            "max_connections": int(getattr(forge_settings, "REDIS_MAX_CONNECTIONS", 50)),
-            "timeout": float(getattr(forge_settings, "REDIS_POOL_TIMEOUT", 5.0)),
+            "max_connections": int(forge_settings.REDIS_MAX_CONNECTIONS),
+            "timeout": float(forge_settings.REDIS_POOL_TIMEOUT),
             "socket_timeout": self.timeout,
             "socket_connect_timeout": self.connect_timeout,
         }
@@ -142,7 +142,7 @@ class RedisStore(Store):
         return keys, args
 
     def _unavailable(self, exc: Exception) -> StoreUnavailable:
-        where = _redact(self.url) if self.url else 'FORGE["REDIS_URL"]'
+        where = redact_url(self.url) if self.url else 'FORGE["REDIS_URL"]'
         return StoreUnavailable(f"Redis at {where} failed: {exc}")
 
     def _hit(self, policy: Policy, key: str, cost: int) -> tuple[Outcome, int]:
