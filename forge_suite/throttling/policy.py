@@ -7,12 +7,15 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
+from forge_suite.core.proxies import client_ip
 from forge_suite.throttling.exceptions import InvalidPolicy, InvalidRate
 from forge_suite.throttling.rates import parse_rate
 
@@ -161,21 +164,20 @@ class Policy:
 
 def resolve_key(policy: Policy, request: HttpRequest, group: str | None = None) -> str:
     """The counter key of ``request`` under ``policy``'s key convention (django-ratelimit's)."""
+    key = policy.key
+    if key == "ip" or (key == "user_or_ip" and not request.user.is_authenticated):
+        return ip_key(request)
+    group = group or policy.name
+    if callable(key):
+        return str(key(group, request))
+    if key == "global":
+        return "global"
     try:
         from django_ratelimit.core import _ACCESSOR_KEYS, _SIMPLE_KEYS
     except ImportError as exc:  # pragma: no cover - the throttling extra is not installed
         from forge_suite.core.exceptions import MissingDependency
 
         raise MissingDependency("django-ratelimit", "throttling", "request keys") from exc
-
-    key = policy.key
-    group = group or policy.name
-    if callable(key):
-        return str(key(group, request))
-    if key == "global":
-        return "global"
-    if key == "ip" or (key == "user_or_ip" and not request.user.is_authenticated):
-        return ip_key(request)
     if key in _SIMPLE_KEYS:
         return str(_SIMPLE_KEYS[key](request))
     if ":" in key:
@@ -190,14 +192,10 @@ def ip_key(request: HttpRequest) -> str:
     ``RATELIMIT_IP_META_KEY``, when set, still wins (django-ratelimit's setting); otherwise
     :func:`forge_suite.core.proxies.client_ip` reads ``FORGE["TRUSTED_PROXIES"]``.
     """
-    from django.conf import settings
-
     if getattr(settings, "RATELIMIT_IP_META_KEY", None):
         from django_ratelimit.core import _SIMPLE_KEYS
 
         return str(_SIMPLE_KEYS["ip"](request))
-    from forge_suite.core.proxies import client_ip
-
     ip = client_ip(request)
     if not ip:
         raise ImproperlyConfigured(
@@ -205,9 +203,14 @@ def ip_key(request: HttpRequest) -> str:
             'proxy): set FORGE["TRUSTED_PROXIES"] so the address comes from the proxy header'
         )
     if ":" in ip:
-        mask = getattr(settings, "RATELIMIT_IPV6_MASK", 64)
-    else:
-        mask = getattr(settings, "RATELIMIT_IPV4_MASK", 32)
+        return _masked(ip, getattr(settings, "RATELIMIT_IPV6_MASK", 64))
+    return _masked(ip, getattr(settings, "RATELIMIT_IPV4_MASK", 32))
+
+
+@lru_cache(maxsize=4096)
+def _masked(ip: str, mask: int) -> str:
+    """The network address of ``ip``/``mask`` (cached: parsing costs more than the decision's
+    own Python work)."""
     try:
         return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
     except ValueError:
