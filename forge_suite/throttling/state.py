@@ -162,7 +162,8 @@ def _build_store() -> Store:
             f'FORGE["THROTTLING"]["STORE"] = {kind!r}: not redis, cache, memory, auto or an '
             f"importable Store class ({exc})"
         ) from exc
-    return cls(prefix=prefix)
+    store: Store = cls(prefix=prefix)
+    return store
 
 
 def unlimited_decision(policy: Policy, key: str) -> Decision:
