@@ -114,3 +114,26 @@ def test_cache_store_fallback_stops_at_the_first_limited(settings: Any, use_stor
     assert [d.allowed for d in check_all([(first, "k"), (second, "k")])] == [True, True]
     assert [d.allowed for d in check_all([(first, "k"), (second, "k")])] == [False, True]
     assert check(second, "k").remaining == 3  # the refused call only peeked at "b"
+
+
+def test_open_breaker_answers_several_limits_without_the_store(
+    settings: Any, use_store: Any
+) -> None:
+    from forge_suite.throttling import api
+
+    class Counting(MemoryStore):
+        calls = 0
+
+        def hit_many(self, limits: Any, cost: int = 1) -> Any:
+            self.calls += 1
+            return super().hit_many(limits, cost)
+
+    settings.FORGE = {"THROTTLING": {"DYNAMIC_LIMITS": False, "FAILURE_MODE": "closed"}}
+    store = use_store(Counting())
+    breaker = api.get_breaker()
+    for _ in range(breaker.threshold):
+        breaker.failure()
+    decisions = check_all([(Policy("a", "5/m"), "k"), (Policy("b", "5/m"), "k")])
+    assert [d.allowed for d in decisions] == [False, False]  # fail closed, at once
+    assert all("circuit breaker open" in (d.error or "") for d in decisions)
+    assert store.calls == 0
