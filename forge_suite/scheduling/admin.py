@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from forge_suite.scheduling.conf import app_settings
-from forge_suite.scheduling.exceptions import SchedulingError
+from forge_suite.scheduling.exceptions import BrokerUnavailable, SchedulingError
 from forge_suite.scheduling.failed import retry_failed
 from forge_suite.scheduling.models import FailedJob, JobRun
 
@@ -109,8 +109,12 @@ class FailedJobAdmin(admin.ModelAdmin):
         for failed in queryset:
             try:
                 retry_failed(failed)
-            except SchedulingError as exc:
+            except BrokerUnavailable as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+                break  # the others would wait for the same broker
+            except SchedulingError as exc:
+                self.message_user(request, f"Failed job {failed.pk}: {exc}", messages.ERROR)
             else:
                 done += 1
-        self.message_user(request, f"{done} failed job(s) dispatched again.", messages.SUCCESS)
+        if done:
+            self.message_user(request, f"{done} failed job(s) dispatched again.", messages.SUCCESS)

@@ -94,6 +94,13 @@ DEFAULTS: dict[str, Option] = {
         "Seconds a without_overlapping()/on_one_server() lock lives if its holder dies.",
         validator=_positive,
     ),
+    "PUBLISH_TIMEOUT": Option(
+        5,
+        (int, float),
+        "Seconds the admin and the jobs_retry/schedule_run commands wait for the broker "
+        "(connect and each socket operation) before reporting it unreachable.",
+        validator=_positive,
+    ),
     "DASHBOARD_WINDOW_MINUTES": Option(
         60, int, "Default time window of the admin dashboard.", validator=_positive
     ),
