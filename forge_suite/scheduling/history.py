@@ -169,7 +169,8 @@ def _excluded(name: str) -> bool:
     return False
 
 
-def _header(request: Any, name: str) -> Any:
+def request_header(request: Any, name: str) -> Any:
+    """A message header of a task request (Celery exposes custom ones as attributes)."""
     value = getattr(request, name, None)
     if value is None:
         headers = getattr(request, "headers", None) or {}
@@ -253,7 +254,7 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
         JobRun.objects.filter(task_id=task_id, state=JobState.STARTED).update(
             state=JobState.LOST, finished_at=now
         )
-    enqueued = _header(request, ENQUEUED_HEADER)
+    enqueued = request_header(request, ENQUEUED_HEADER)
     enqueued_at = (
         dt.datetime.fromtimestamp(float(enqueued), tz=dt.UTC) if enqueued is not None else None
     )
@@ -265,7 +266,7 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
             eta_at = eta_at.replace(tzinfo=dt.UTC)
         if wait_from is None or eta_at > wait_from:
             wait_from = eta_at
-    retry_of = _header(request, RETRY_OF_HEADER)
+    retry_of = request_header(request, RETRY_OF_HEADER)
     fields = {
         "task_name": task.name,
         "task_id": task_id,

@@ -453,10 +453,17 @@ setting_changed.connect(_reset, dispatch_uid="forge_scheduling.schedule_reset")
 
 
 def run_event(
-    event: Event | str, *, now: dt.datetime | None = None, force: bool = False
+    event: Event | str,
+    *,
+    now: dt.datetime | None = None,
+    force: bool = False,
+    slot_at: dt.datetime | None = None,
 ) -> EventOutcome:
     """Run one event now: check windows and conditions (unless ``force``), take the locks,
-    call the target and the hooks. A failing target re-raises after the failure hooks."""
+    call the target and the hooks. A failing target re-raises after the failure hooks.
+
+    ``slot_at`` (the moment beat sent the event) claims the event's slot first, so a second
+    message for the same due time (a restarted beat) is skipped; see :mod:`.slots`."""
     from forge_suite.scheduling.signals import scheduled_event_finished
 
     if isinstance(event, str):
@@ -466,6 +473,11 @@ def run_event(
         ok, reason = event.filters_pass(now)
         if not ok:
             return _finish(event, "skipped", reason)
+    if slot_at is not None and not force:
+        from forge_suite.scheduling.slots import claim_slot
+
+        if not claim_slot(event, slot_at):
+            return _finish(event, "skipped", "this slot already ran (duplicate message)")
     locks: list[ExpiringLock] = []
     try:
         if event.one_server:

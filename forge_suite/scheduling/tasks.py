@@ -5,24 +5,32 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from celery import Task
 from django.utils import timezone
 
 from forge_suite.celery import app as celery_app
 from forge_suite.scheduling.conf import app_settings
+from forge_suite.scheduling.history import ENQUEUED_HEADER, request_header
 from forge_suite.scheduling.scheduler import RUNNER_TASK, run_event
 
 
-@celery_app.task(name=RUNNER_TASK, acks_late=True, reject_on_worker_lost=True)
-def run_scheduled_event(name: str) -> dict[str, Any]:
-    """Sent by beat for every event of the code schedule; applies conditions and locks."""
-    outcome = run_event(name)
+@celery_app.task(name=RUNNER_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_scheduled_event(self: Task, name: str) -> dict[str, Any]:
+    """Sent by beat for every event of the code schedule; applies conditions and locks.
+
+    The slot is claimed for the moment the message was published (stamped by the publisher),
+    so a late runner still claims the slot beat meant.
+    """
+    sent = request_header(self.request, ENQUEUED_HEADER)
+    slot_at = dt.datetime.fromtimestamp(float(sent), tz=dt.UTC) if sent else timezone.now()
+    outcome = run_event(name, slot_at=slot_at)
     return {"event": outcome.name, "status": outcome.status, "reason": outcome.reason}
 
 
 def prune_history(now: dt.datetime | None = None) -> dict[str, int]:
     """Delete JobRun rows past ``HISTORY_RETENTION_DAYS`` and FailedJob rows past
     ``FAILED_RETENTION_DAYS`` (0 keeps failed jobs); return the counts."""
-    from forge_suite.scheduling.models import FailedJob, JobRun
+    from forge_suite.scheduling.models import FailedJob, JobRun, ScheduleSlot
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=app_settings.HISTORY_RETENTION_DAYS)
@@ -31,6 +39,8 @@ def prune_history(now: dt.datetime | None = None) -> dict[str, int]:
     if app_settings.FAILED_RETENTION_DAYS:
         failed_cutoff = now - dt.timedelta(days=app_settings.FAILED_RETENTION_DAYS)
         failed, _ = FailedJob.objects.filter(failed_at__lt=failed_cutoff).delete()
+    # Slot claims only matter while a beat could resend them (minutes); keep a month.
+    ScheduleSlot.objects.filter(claimed_at__lt=now - dt.timedelta(days=35)).delete()
     return {"job_runs": runs, "failed_jobs": failed}
 
 
