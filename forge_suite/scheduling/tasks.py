@@ -16,14 +16,15 @@ from forge_suite.scheduling.scheduler import RUNNER_TASK, run_event
 
 @celery_app.task(name=RUNNER_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
 def run_scheduled_event(self: Task, name: str) -> dict[str, Any]:
-    """Sent by beat for every event of the code schedule; applies conditions and locks.
+    """Sent by beat for every event of the code schedule; applies conditions and locks, then
+    runs the event (a ``schedule.job()`` event is dispatched as its own job).
 
     The slot is claimed for the moment the message was published (stamped by the publisher),
     so a late runner still claims the slot beat meant.
     """
     sent = request_header(self.request, ENQUEUED_HEADER)
     slot_at = dt.datetime.fromtimestamp(float(sent), tz=dt.UTC) if sent else timezone.now()
-    outcome = run_event(name, slot_at=slot_at)
+    outcome = run_event(name, slot_at=slot_at, dispatch=True)
     return {"event": outcome.name, "status": outcome.status, "reason": outcome.reason}
 
 
