@@ -36,6 +36,13 @@ DEFAULTS: dict[str, Option] = {
         "immediately (two writes per run).",
         validator=_non_negative,
     ),
+    "HISTORY_JOURNAL_DIR": Option(
+        "",
+        str,
+        "Directory of the workers' history journals (finished runs not yet in the database, "
+        "replayed after a kill -9). Empty: a directory in the system's temp dir named after "
+        "the database. Use a path that survives a worker restart (not a tmpfs wiped on start).",
+    ),
     "HISTORY_RETENTION_DAYS": Option(
         14, int, "JobRun rows older than this are deleted by the cleanup task.", validator=_positive
     ),
@@ -92,6 +99,19 @@ DEFAULTS: dict[str, Option] = {
         3600,
         int,
         "Seconds a without_overlapping()/on_one_server() lock lives if its holder dies.",
+        validator=_positive,
+    ),
+    "HEARTBEAT_INTERVAL": Option(
+        10,
+        (int, float),
+        "Seconds between two heartbeats of a worker (a row in WorkerHeartbeat).",
+        validator=_positive,
+    ),
+    "WORKER_LOST_AFTER": Option(
+        60,
+        (int, float),
+        "Seconds without a heartbeat after which a worker is gone and its STARTED runs are "
+        "marked LOST by the reaper (which every live worker runs with its heartbeat).",
         validator=_positive,
     ),
     "PUBLISH_TIMEOUT": Option(

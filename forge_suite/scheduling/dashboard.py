@@ -35,6 +35,7 @@ class Stats:
     runs: int = 0
     failures: int = 0
     retries: int = 0
+    lost: int = 0
     runtimes: list[float] = field(default_factory=list, repr=False)
     waits: list[float] = field(default_factory=list, repr=False)
     depth: int | None = None
@@ -84,6 +85,8 @@ def job_stats(
                 stats.failures += 1
             elif state == JobState.RETRY:
                 stats.retries += 1
+            elif state == JobState.LOST:
+                stats.lost += 1
             if runtime is not None and state != JobState.STARTED:
                 stats.runtimes.append(runtime)
             if wait is not None:
@@ -156,6 +159,34 @@ def schedules(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     return result
 
 
+def workers(now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Every worker that sent a heartbeat, with its status and the runs it has going."""
+    from django.db.models import Count
+
+    from forge_suite.scheduling.heartbeat import worker_status
+    from forge_suite.scheduling.models import WorkerHeartbeat
+
+    now = now or timezone.now()
+    running = dict(
+        JobRun.objects.filter(state=JobState.STARTED, eager=False)
+        .values_list("worker")
+        .annotate(n=Count("id"))
+        .values_list("worker", "n")
+    )
+    return [
+        {
+            "hostname": beat.hostname,
+            "status": worker_status(beat.last_seen, beat.stopped_at, now),
+            "queues": beat.queues,
+            "concurrency": beat.concurrency,
+            "started_at": beat.started_at,
+            "last_seen": beat.last_seen,
+            "running": running.get(beat.hostname, 0),
+        }
+        for beat in WorkerHeartbeat.objects.all()
+    ]
+
+
 def dashboard_context(window_minutes: int, now: dt.datetime | None = None) -> dict[str, Any]:
     queues, tasks = job_stats(window_minutes, now)
     from forge_suite.scheduling.worker import default_queues
@@ -177,9 +208,11 @@ def dashboard_context(window_minutes: int, now: dt.datetime | None = None) -> di
         "failed_total": failed_total,
         "recent_failed": list(FailedJob.objects.all()[:10]),
         "schedules": schedules(now),
+        "workers": workers(now),
         "totals": {
             "runs": sum(q.runs for q in queues),
             "failures": sum(q.failures for q in queues),
+            "lost": sum(q.lost for q in queues),
             "per_minute": sum(q.per_minute for q in queues),
         },
     }

@@ -1,12 +1,16 @@
 """JobRun history and FailedJob capture, written from Celery's task signals.
 
-The publisher only stamps a header (no database access). In a worker, starts and ends of runs
-are buffered and written by a background thread every ``HISTORY_FLUSH_INTERVAL`` seconds in one
-transaction (a run that starts and ends between two flushes costs one row in a bulk INSERT;
-a longer one is inserted as STARTED, so a run killed mid-way stays in the history, and updated
-when it ends). The buffer is flushed when a worker process shuts down; a process killed with
-SIGKILL loses at most the last interval of history (never the jobs themselves). Eager runs and
-``HISTORY_FLUSH_INTERVAL = 0`` write immediately. Writes never break a task: errors are logged.
+The publisher only stamps a header (no database access). In a worker, the start of a run is
+buffered and written by a background thread every ``HISTORY_FLUSH_INTERVAL`` seconds (so a
+long run shows as STARTED); when the job returns, before the worker acknowledges the message,
+the end is appended to this process's journal file and written with
+the next batch (a run that ended before its start was flushed costs one INSERT with the final
+state); the next worker replays the journal of a killed process (:mod:`.journal`). A worker
+killed with SIGKILL therefore never loses the row of a finished job;
+a run it was executing is marked LOST when its message is delivered again or when the reaper
+sees the worker's heartbeat stop (:mod:`.heartbeat`). Eager runs and
+``HISTORY_FLUSH_INTERVAL = 0`` also write starts immediately. Writes never break a task:
+errors are logged.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.utils import timezone
 
 from forge_suite.core.metrics import suite_metrics
 from forge_suite.scheduling.conf import app_settings
+from forge_suite.scheduling.journal import Journal
 
 logger = logging.getLogger("forge_suite.scheduling.history")
 
@@ -49,6 +54,7 @@ class HistoryWriter:
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._wake = threading.Event()
+        self._journal = Journal()
 
     def start(self, key: tuple[str, int], fields: dict[str, Any], *, immediate: bool) -> None:
         if immediate:
@@ -60,16 +66,30 @@ class HistoryWriter:
         self._ensure_thread()
 
     def end(self, key: tuple[str, int], values: dict[str, Any], *, immediate: bool) -> None:
+        """Record the end of a run before the worker acknowledges its message.
+
+        Batched ends are journaled first (see :mod:`.journal`): a worker killed before the
+        next flush leaves them for the next worker to write. Immediate ends are written now,
+        serialised with :meth:`flush` so a start being written is in the table first.
+        """
         if immediate:
-            self.flush()
-            self._write({}, {key: values})
+            with self._flush_lock:
+                with self._lock:
+                    pending = self._starts.pop(key, None)
+                if pending is not None:
+                    pending.update(values)  # never written yet: one INSERT, final state
+                    self._write({key: pending}, {})
+                else:
+                    self._write({}, {key: values})
             return
         with self._lock:
             pending = self._starts.get(key)
             if pending is not None:
                 pending.update(values)  # never written yet: one INSERT with the final state
+                self._journal.append("row", key, pending)
             else:
                 self._ends[key] = values
+                self._journal.append("end", key, values)
         self._ensure_thread()
 
     def pending(self) -> int:
@@ -82,17 +102,26 @@ class HistoryWriter:
             with self._lock:
                 starts, self._starts = self._starts, {}
                 ends, self._ends = self._ends, {}
-            if starts or ends:
-                self._write(starts, ends)
+                batch = self._journal.rotate()
+            written = self._write(starts, ends) if starts or ends else True
+            self._journal.finish(batch, written)
 
     def _write(
         self,
         starts: dict[tuple[str, int], dict[str, Any]],
         ends: dict[tuple[str, int], dict[str, Any]],
-    ) -> None:
+    ) -> bool:
         from forge_suite.scheduling.models import JobRun
 
         try:
+            if len(starts) + len(ends) == 1:
+                # One statement in autocommit: one round trip instead of BEGIN/...COMMIT.
+                if starts:
+                    JobRun.objects.create(**next(iter(starts.values())))
+                else:
+                    [((task_id, attempt), values)] = ends.items()
+                    JobRun.objects.filter(task_id=task_id, attempt=attempt).update(**values)
+                return True
             with transaction.atomic():
                 if starts:
                     JobRun.objects.bulk_create([JobRun(**fields) for fields in starts.values()])
@@ -100,6 +129,8 @@ class HistoryWriter:
                     JobRun.objects.filter(task_id=task_id, attempt=attempt).update(**values)
         except Exception:
             logger.exception("could not write %s job history row(s)", len(starts) + len(ends))
+            return False
+        return True
 
     def _ensure_thread(self) -> None:
         pid = os.getpid()

@@ -121,3 +121,24 @@ class ScheduleSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} @ {self.slot.isoformat()}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker (one ``manage.py worker`` process tree) and the last time it was seen alive."""
+
+    hostname = models.CharField(_("worker"), max_length=255, unique=True)
+    pid = models.PositiveIntegerField(_("process id"), default=0)
+    queues = models.CharField(_("queues"), max_length=1000, blank=True, default="")
+    concurrency = models.PositiveIntegerField(_("concurrency"), default=0)
+    started_at = models.DateTimeField(_("started at"))
+    last_seen = models.DateTimeField(_("last seen"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+        ordering = ["hostname"]
+        indexes = [models.Index(fields=["last_seen"], name="forge_sched_worker_seen")]
+
+    def __str__(self) -> str:
+        return self.hostname

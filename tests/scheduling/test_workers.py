@@ -300,7 +300,7 @@ def test_manage_py_worker_beat_syncs_the_schedule_and_embeds_beat(
 
     worker = start_worker(REDIS_BROKER, queue_name, args=("--beat",))
     output = worker.output()
-    assert "schedule synced: 1 created" in output  # tests.overlap from SCHEDULE_MODULES
+    assert "schedule synced: 2 created" in output  # tests.overlap and tests.own_job
     assert "beat: embedded (django-celery-beat database scheduler)" in output
     assert PeriodicTask.objects.filter(name="forge:tests.overlap").exists()
     wait_for(lambda: "beat: Starting..." in worker.output(), 30, "embedded beat to start")

@@ -33,5 +33,7 @@ FORGE = {
         "LOCK_PREFIX": os.environ.get("FORGE_WORKER_LOCK_PREFIX", "forge-test:scheduling:"),
         "SCHEDULE_MODULES": ["tests.scheduling.schedule_fixture"],
         "AUTODISCOVER": False,
+        "HEARTBEAT_INTERVAL": float(os.environ.get("FORGE_WORKER_HEARTBEAT_INTERVAL", "10")),
+        "WORKER_LOST_AFTER": float(os.environ.get("FORGE_WORKER_LOST_AFTER", "60")),
     },
 }
