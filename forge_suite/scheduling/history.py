@@ -34,6 +34,9 @@ from forge_suite.scheduling.journal import Journal
 logger = logging.getLogger("forge_suite.scheduling.history")
 
 ENQUEUED_HEADER = "forge_enqueued_at"
+#: The Celery task that runs the tasks of Django's Tasks framework (see ``tasks_backend``):
+#: its history rows are named after the Django task it ran.
+DJANGO_TASK_RUNNER = "forge_scheduling.django_task"
 RETRY_OF_HEADER = "forge_retry_of"
 
 # Per-process bookkeeping between prerun and postrun, keyed by task id:
@@ -237,9 +240,16 @@ def _on_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
         headers[ENQUEUED_HEADER] = time.time()
 
 
+def _shown(task: Any, args: Any, kwargs: Any) -> tuple[str, Any, Any]:
+    """Task name and arguments a history row shows (a Django task's own, for its runner)."""
+    if task.name == DJANGO_TASK_RUNNER and args and len(args) >= 3:
+        return str(args[0]), args[1], args[2]
+    return task.name, args, kwargs
+
+
 @celery_signals.task_prerun.connect(dispatch_uid="forge_scheduling.prerun")
 def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **_: Any) -> None:
-    if not app_settings.HISTORY or _excluded(task.name):
+    if not app_settings.HISTORY or _excluded(_shown(task, args, kwargs)[0]):
         with _lock:
             _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
         return
@@ -257,6 +267,7 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
     request = task.request
     now = timezone.now()
     queue = _queue_of(task)
+    name, args, kwargs = _shown(task, args, kwargs)
     attempt = (request.retries or 0) + 1
     info = getattr(request, "delivery_info", None) or {}
     if info.get("redelivered"):
@@ -271,7 +282,7 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
             # The worker died before its batched write of the first attempt: record that
             # attempt now, so the history still shows both.
             JobRun.objects.create(
-                task_name=task.name,
+                task_name=name,
                 task_id=task_id,
                 queue=queue,
                 args_summary=_summary(args, kwargs),
@@ -299,7 +310,7 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
             wait_from = eta_at
     retry_of = request_header(request, RETRY_OF_HEADER)
     fields = {
-        "task_name": task.name,
+        "task_name": name,
         "task_id": task_id,
         "queue": queue,
         "args_summary": _summary(args, kwargs),

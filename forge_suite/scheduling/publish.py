@@ -71,7 +71,7 @@ def send_task(
         with celery_app.connection_for_write(
             connect_timeout=timeout, transport_options=transport_options(timeout)
         ) as connection:
-            connection.ensure_connection(max_retries=1, timeout=timeout)
+            connection.ensure_connection(max_retries=1, timeout=max(1, round(timeout)))
             return celery_app.send_task(
                 name,
                 args=list(args),

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from forge_suite.celery import app as celery_app
 from forge_suite.scheduling.conf import app_settings
-from forge_suite.scheduling.history import ENQUEUED_HEADER, request_header
+from forge_suite.scheduling.history import DJANGO_TASK_RUNNER, ENQUEUED_HEADER, request_header
 from forge_suite.scheduling.scheduler import RUNNER_TASK, run_event
 
 
@@ -49,3 +49,26 @@ def prune_history(now: dt.datetime | None = None) -> dict[str, int]:
 def prune_history_task() -> dict[str, int]:
     """Cleanup task: schedule it (e.g. daily) to apply the retention settings."""
     return prune_history()
+
+
+@celery_app.task(name=DJANGO_TASK_RUNNER, bind=True, acks_late=True, reject_on_worker_lost=True)
+def run_django_task(
+    self: Task,
+    path: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    backend: str = "default",
+    max_retries: int = 0,
+) -> Any:
+    """Run a task of Django's Tasks framework sent by ``ForgeBackend``; retried with the
+    suite's exponential backoff up to ``max_retries`` times, then stored as a failed job."""
+    from forge_suite.scheduling.tasks_backend import execute
+
+    try:
+        return execute(self.request, path, args, kwargs, backend)
+    except Exception as exc:
+        retries = self.request.retries or 0
+        if retries >= max_retries:
+            raise
+        delay = min(app_settings.RETRY_BACKOFF_MAX, app_settings.RETRY_BACKOFF * 2**retries)
+        raise self.retry(exc=exc, countdown=delay, max_retries=max_retries) from exc

@@ -37,3 +37,11 @@ FORGE = {
         "WORKER_LOST_AFTER": float(os.environ.get("FORGE_WORKER_LOST_AFTER", "60")),
     },
 }
+
+# Django's Tasks framework through the suite's backend (tests.scheduling.dtasks).
+TASKS = {
+    "default": {
+        "BACKEND": "forge_suite.scheduling.tasks_backend.ForgeBackend",
+        "OPTIONS": {"MAX_RETRIES": 1},
+    }
+}
