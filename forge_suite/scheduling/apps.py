@@ -19,7 +19,6 @@ class SchedulingConfig(AppConfig):
             "forge_suite.scheduling.checks",
             "forge_suite.scheduling.conf",
             "forge_suite.scheduling.history",
-            "forge_suite.scheduling.eventjobs",
             "forge_suite.scheduling.heartbeat",
             "forge_suite.scheduling.tasks",
         ):

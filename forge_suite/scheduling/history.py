@@ -27,7 +27,7 @@ from celery import signals as celery_signals
 from django.db import transaction
 from django.utils import timezone
 
-from forge_suite.core.metrics import suite_metrics
+from forge_suite.core.metrics import metrics
 from forge_suite.scheduling.conf import app_settings
 from forge_suite.scheduling.journal import Journal
 
@@ -184,14 +184,6 @@ def _immediate(task: Any) -> bool:
 _KNOWN_STATES = frozenset(
     {"STARTED", "SUCCESS", "FAILURE", "RETRY", "LOST", "REVOKED", "REJECTED", "IGNORED"}
 )
-_metrics_module: list[Any] = []
-
-
-def _metrics() -> Any:
-    # INSTALLED_APPS does not change in a running process: look the module up once.
-    if not _metrics_module:
-        _metrics_module.append(suite_metrics())
-    return _metrics_module[0]
 
 
 def _excluded(name: str) -> bool:
@@ -425,9 +417,7 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
     runtime = time.monotonic() - started
     # No state: the exception propagated out of an eager task (task_eager_propagates).
     final_state = str(state or "FAILURE")
-    metrics = _metrics()
-    if metrics is not None:
-        metrics.record_job(queue, task.name, final_state.lower(), runtime)
+    metrics().record_job(queue, task.name, final_state.lower(), runtime)
     if run_key is None:
         return
     from forge_suite.scheduling.models import JobState

@@ -16,7 +16,7 @@ constraint. A second message for a claimed slot is skipped ("slot already ran").
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.db import IntegrityError, transaction
 
@@ -24,8 +24,15 @@ from forge_suite.core.redis import redis_configured
 from forge_suite.scheduling.conf import app_settings
 from forge_suite.scheduling.locks import ExpiringLock
 
-if TYPE_CHECKING:
-    from forge_suite.scheduling.scheduler import Event
+
+class Event(Protocol):
+    """What a slot needs of a scheduled event (:class:`.scheduler.Event` provides it)."""
+
+    name: str
+    interval: dt.timedelta | None
+
+    def next_run(self, now: dt.datetime | None = None) -> dt.datetime: ...
+
 
 __all__ = ["claim_slot", "slot_of"]
 

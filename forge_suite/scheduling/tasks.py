@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from celery import Task
+from celery import signals as celery_signals
 from django.utils import timezone
 
 from forge_suite.celery import app as celery_app
 from forge_suite.scheduling.conf import app_settings
+from forge_suite.scheduling.eventjobs import EVENT_HEADER, LOCK_HEADER, release_lock
 from forge_suite.scheduling.history import DJANGO_TASK_RUNNER, ENQUEUED_HEADER, request_header
-from forge_suite.scheduling.scheduler import RUNNER_TASK, run_event
+from forge_suite.scheduling.scheduler import RUNNER_TASK, Event, get_schedule, run_event
+
+logger = logging.getLogger("forge_suite.scheduling.tasks")
 
 
 @celery_app.task(name=RUNNER_TASK, bind=True, acks_late=True, reject_on_worker_lost=True)
@@ -72,3 +77,36 @@ def run_django_task(
             raise
         delay = min(app_settings.RETRY_BACKOFF_MAX, app_settings.RETRY_BACKOFF * 2**retries)
         raise self.retry(exc=exc, countdown=delay, max_retries=max_retries) from exc
+
+
+@celery_signals.task_postrun.connect(dispatch_uid="forge_scheduling.event_job_done")
+def _on_event_job_done(
+    task: Any = None, state: str | None = None, retval: Any = None, **_: Any
+) -> None:
+    if task is None:
+        return
+    name = request_header(task.request, EVENT_HEADER)
+    if not name or state == "RETRY":
+        return  # not an event's job, or another attempt follows
+    lock = request_header(task.request, LOCK_HEADER)
+    try:
+        if lock:
+            release_lock(str(lock))
+        _finish_event_job(str(name), state or "FAILURE", retval)
+    except Exception:
+        logger.exception("could not finish scheduled event %s", name)
+
+
+def _finish_event_job(name: str, state: str, retval: Any) -> None:
+    from forge_suite.scheduling.signals import scheduled_event_finished
+
+    event = get_schedule().get(name)
+    if state == "SUCCESS":
+        for success_hook in event.success_hooks:
+            success_hook(event, retval)
+        scheduled_event_finished.send(sender=Event, event=event, status="ran", reason="")
+        return
+    exc = retval if isinstance(retval, BaseException) else RuntimeError(f"job ended {state}")
+    for failure_hook in event.failure_hooks:
+        failure_hook(event, exc)
+    scheduled_event_finished.send(sender=Event, event=event, status="failed", reason=repr(exc))
