@@ -121,7 +121,6 @@ class _Heart:
 _heart = _Heart()
 
 
-@celery_signals.worker_init.connect(dispatch_uid="forge_scheduling.journal_replay")
 def _on_worker_init(**_: Any) -> None:
     # Before the consumer starts: a redelivered message then finds its earlier attempt.
     try:
@@ -130,7 +129,6 @@ def _on_worker_init(**_: Any) -> None:
         logger.exception("could not replay the job history journals")
 
 
-@celery_signals.worker_ready.connect(dispatch_uid="forge_scheduling.heartbeat_start")
 def _on_worker_ready(sender: Any = None, **_: Any) -> None:
     try:
         queues = ",".join(sorted(q.name for q in sender.task_consumer.queues))
@@ -143,9 +141,21 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
         logger.exception("could not start the worker heartbeat")
 
 
-@celery_signals.worker_shutdown.connect(dispatch_uid="forge_scheduling.heartbeat_stop")
 def _on_worker_shutdown(**_: Any) -> None:
     try:
         _heart.shutdown()
     except Exception:
         logger.exception("could not record the worker shutdown")
+
+
+def connect() -> None:
+    """Connect the heartbeat's Celery receivers (called from ``SchedulingConfig.ready()``)."""
+    celery_signals.worker_init.connect(
+        _on_worker_init, weak=False, dispatch_uid="forge_scheduling.journal_replay"
+    )
+    celery_signals.worker_ready.connect(
+        _on_worker_ready, weak=False, dispatch_uid="forge_scheduling.heartbeat_start"
+    )
+    celery_signals.worker_shutdown.connect(
+        _on_worker_shutdown, weak=False, dispatch_uid="forge_scheduling.heartbeat_stop"
+    )

@@ -21,9 +21,11 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from celery import signals as celery_signals
+from celery.utils.dispatch import Signal
 from django.db import transaction
 from django.utils import timezone
 
@@ -168,8 +170,6 @@ def flush_history() -> None:
     writer.flush()
 
 
-@celery_signals.worker_process_shutdown.connect(dispatch_uid="forge_scheduling.flush_child")
-@celery_signals.worker_shutdown.connect(dispatch_uid="forge_scheduling.flush_worker")
 def _flush_on_shutdown(**kwargs: Any) -> None:
     try:
         writer.flush()
@@ -226,7 +226,6 @@ def _jsonable(value: Any, fallback: Any) -> Any:
     return value
 
 
-@celery_signals.before_task_publish.connect(dispatch_uid="forge_scheduling.publish")
 def _on_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
     if headers is not None and ENQUEUED_HEADER not in headers:
         headers[ENQUEUED_HEADER] = time.time()
@@ -239,7 +238,6 @@ def _shown(task: Any, args: Any, kwargs: Any) -> tuple[str, Any, Any]:
     return task.name, args, kwargs
 
 
-@celery_signals.task_prerun.connect(dispatch_uid="forge_scheduling.prerun")
 def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **_: Any) -> None:
     if not app_settings.HISTORY or _excluded(_shown(task, args, kwargs)[0]):
         with _lock:
@@ -322,14 +320,12 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
         _running[task_id] = (key, time.monotonic(), queue, immediate)
 
 
-@celery_signals.task_retry.connect(dispatch_uid="forge_scheduling.retry")
 def _on_retry(request: Any = None, reason: Any = None, einfo: Any = None, **_: Any) -> None:
     if request is not None:
         with _lock:
             _errors[request.id] = (repr(reason), str(einfo.traceback) if einfo else "")
 
 
-@celery_signals.task_failure.connect(dispatch_uid="forge_scheduling.failure")
 def _on_failure(
     sender: Any = None,
     task_id: str = "",
@@ -406,7 +402,6 @@ def record_eager_failure(task: Any, args: Any, kwargs: Any, exc: BaseException) 
     FailedJob.objects.filter(task_id=task_id, traceback="").update(traceback=tb)
 
 
-@celery_signals.task_postrun.connect(dispatch_uid="forge_scheduling.postrun")
 def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
     with _lock:
         running = _running.pop(task_id, None)
@@ -432,3 +427,18 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
     # Failures are rare and go with a FailedJob row: their history is written at once.
     failed = values["state"] == JobState.FAILURE
     writer.end(run_key, values, immediate=failed or immediate)
+
+
+def connect() -> None:
+    """Connect the history's Celery receivers (called from ``SchedulingConfig.ready()``)."""
+    receivers: list[tuple[Signal, Callable[..., None], str]] = [
+        (celery_signals.worker_process_shutdown, _flush_on_shutdown, "flush_child"),
+        (celery_signals.worker_shutdown, _flush_on_shutdown, "flush_worker"),
+        (celery_signals.before_task_publish, _on_publish, "publish"),
+        (celery_signals.task_prerun, _on_prerun, "prerun"),
+        (celery_signals.task_retry, _on_retry, "retry"),
+        (celery_signals.task_failure, _on_failure, "failure"),
+        (celery_signals.task_postrun, _on_postrun, "postrun"),
+    ]
+    for signal, receiver, uid in receivers:
+        signal.connect(receiver, weak=False, dispatch_uid=f"forge_scheduling.{uid}")

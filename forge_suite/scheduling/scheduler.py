@@ -449,7 +449,9 @@ def _reset(*, setting: str, **kwargs: Any) -> None:
         _cached = None
 
 
-setting_changed.connect(_reset, dispatch_uid="forge_scheduling.schedule_reset")
+def connect() -> None:
+    """Reload the schedule when settings change (called from ``SchedulingConfig.ready()``)."""
+    setting_changed.connect(_reset, dispatch_uid="forge_scheduling.schedule_reset")
 
 
 def run_event(

@@ -79,7 +79,6 @@ def run_django_task(
         raise self.retry(exc=exc, countdown=delay, max_retries=max_retries) from exc
 
 
-@celery_signals.task_postrun.connect(dispatch_uid="forge_scheduling.event_job_done")
 def _on_event_job_done(
     task: Any = None, state: str | None = None, retval: Any = None, **_: Any
 ) -> None:
@@ -110,3 +109,10 @@ def _finish_event_job(name: str, state: str, retval: Any) -> None:
     for failure_hook in event.failure_hooks:
         failure_hook(event, exc)
     scheduled_event_finished.send(sender=Event, event=event, status="failed", reason=repr(exc))
+
+
+def connect() -> None:
+    """Connect the scheduled events' job receiver (called from ``SchedulingConfig.ready()``)."""
+    celery_signals.task_postrun.connect(
+        _on_event_job_done, weak=False, dispatch_uid="forge_scheduling.event_job_done"
+    )
