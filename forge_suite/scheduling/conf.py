@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from forge_suite.core.conf import AppSettings, Option
 from forge_suite.core.validators import each, non_empty, non_negative, positive
 
 _names = each(non_empty)
+
+
+def _thresholds(value: Any) -> str | None:
+    for queue, seconds in value.items():
+        if not isinstance(queue, str) or not isinstance(seconds, int | float) or seconds <= 0:
+            return f"{queue!r}: {seconds!r} must be a queue name mapped to seconds > 0"
+    return None
 
 
 DEFAULTS: dict[str, Option] = {
@@ -96,6 +105,14 @@ DEFAULTS: dict[str, Option] = {
         "Seconds without a heartbeat after which a worker is gone and its STARTED runs are "
         "marked LOST by the reaper (which every live worker runs with its heartbeat).",
         validator=positive,
+    ),
+    "WAIT_THRESHOLDS": Option(
+        {},
+        dict,
+        "Seconds a job may wait in a queue before the worker sends the queue_wait_exceeded "
+        'signal, per queue name ("*" for every other queue), e.g. {"default": 60}. The '
+        "dashboard marks queues whose p95 wait is above it.",
+        validator=_thresholds,
     ),
     "PUBLISH_TIMEOUT": Option(
         5,

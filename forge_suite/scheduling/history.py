@@ -251,6 +251,26 @@ def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **
             _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
 
 
+_wait_signalled: dict[str, float] = {}
+
+
+def _check_wait(queue: str, task_name: str, wait: float) -> None:
+    """Send queue_wait_exceeded when ``wait`` is over the queue's threshold (once a minute)."""
+    thresholds = app_settings.WAIT_THRESHOLDS
+    threshold = thresholds.get(queue, thresholds.get("*"))
+    if threshold is None or wait <= float(threshold):
+        return
+    now = time.monotonic()
+    if now - _wait_signalled.get(queue, -120.0) < 60:
+        return
+    _wait_signalled[queue] = now
+    from forge_suite.scheduling.signals import queue_wait_exceeded
+
+    queue_wait_exceeded.send(
+        sender=None, queue=queue, wait=wait, threshold=float(threshold), task_name=task_name
+    )
+
+
 def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
     from forge_suite.scheduling.models import JobRun, JobState
 
@@ -298,6 +318,8 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
             eta_at = eta_at.replace(tzinfo=dt.UTC)
         if wait_from is None or eta_at > wait_from:
             wait_from = eta_at
+    if wait_from is not None:
+        _check_wait(queue, name, (now - wait_from).total_seconds())
     retry_of = request_header(request, RETRY_OF_HEADER)
     fields = {
         "task_name": name,
@@ -429,6 +451,23 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
     writer.end(run_key, values, immediate=failed or immediate)
 
 
+def _on_revoked(request: Any = None, terminated: bool = False, **_: Any) -> None:
+    """A revoked job (terminated while running, or dropped on arrival): mark its run."""
+    from forge_suite.scheduling.models import JobRun, JobState
+
+    task_id = getattr(request, "id", None)
+    if not task_id:
+        return
+    try:
+        writer.flush()
+        reason = "Terminated by a revoke." if terminated else "Revoked before it ran."
+        JobRun.objects.filter(task_id=task_id, state=JobState.STARTED).update(
+            state=JobState.REVOKED, finished_at=timezone.now(), exception=reason
+        )
+    except Exception:
+        logger.exception("could not record the revoke of %s", task_id)
+
+
 def connect() -> None:
     """Connect the history's Celery receivers (called from ``SchedulingConfig.ready()``)."""
     receivers: list[tuple[Signal, Callable[..., None], str]] = [
@@ -439,6 +478,7 @@ def connect() -> None:
         (celery_signals.task_retry, _on_retry, "retry"),
         (celery_signals.task_failure, _on_failure, "failure"),
         (celery_signals.task_postrun, _on_postrun, "postrun"),
+        (celery_signals.task_revoked, _on_revoked, "revoked"),
     ]
     for signal, receiver, uid in receivers:
         signal.connect(receiver, weak=False, dispatch_uid=f"forge_scheduling.{uid}")
