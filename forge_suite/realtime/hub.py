@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from channels.layers import get_channel_layer
 
-from forge_suite.core.metrics import suite_metrics
+from forge_suite.core.metrics import metrics
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.state import build_state
 
@@ -72,7 +72,7 @@ class Hub:
         self.channels: dict[tuple[str, str], set[PusherConsumer]] = defaultdict(set)
         self.app_connections: dict[str, int] = defaultdict(int)
         self.state = build_state(self.process_id)
-        self.metrics = suite_metrics()
+        self.metrics = metrics()
         self.layer = _layer()
         self.layer_channel = ""
         self._tasks: list[asyncio.Task[None]] = []
