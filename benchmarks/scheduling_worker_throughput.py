@@ -10,6 +10,9 @@ history: exactly one SUCCESS JobRun row per job (the run fails otherwise).
     python benchmarks/scheduling_worker_throughput.py [--jobs 1000] [--rounds 5]
         [--db postgres|sqlite]
 
+``FORGE_BENCH_METRICS=1`` adds the observability app's Prometheus metrics to the forge worker
+(as the example project ships); ``FORGE_BENCH_HISTORY=0`` turns the history off.
+
 Needs Redis (broker db 4 by default, FORGE_BENCH_BROKER_URL) and, for --db postgres,
 PostgreSQL on 127.0.0.1.
 """
@@ -219,6 +222,13 @@ def main() -> None:
     forge = statistics.median(rates["forge"])
     print()
     print(f"database: {args.db}, jobs per round: {args.jobs}, rounds: {args.rounds}")
+    print(f"metrics: {os.environ.get('FORGE_BENCH_METRICS', '0') == '1'}")
+    ratios = [f / p for f, p in zip(rates["forge"], rates["plain"], strict=True)]
+    print(f"median of per-round ratios     : {statistics.median(ratios):.3f}")
+    print(
+        f"CPU ms/job (median)            : plain {statistics.median(cpus['plain']):.3f}, "
+        f"forge {statistics.median(cpus['forge']):.3f}"
+    )
     print(f"plain Celery worker          : {plain:8.1f} jobs/s (median)")
     print(f"manage.py worker + history   : {forge:8.1f} jobs/s (median)")
     print(
