@@ -1,0 +1,1 @@
+"""Shared test harness: process launchers and fixtures used by several apps' tests."""
