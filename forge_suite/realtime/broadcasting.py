@@ -28,8 +28,8 @@ from asgiref.sync import async_to_sync
 from django.core.serializers.json import DjangoJSONEncoder
 
 from forge_suite.realtime.exceptions import InvalidEvent
-from forge_suite.realtime.hub import event_frame, publish
 from forge_suite.realtime.registry import RealtimeApp, default_app, get_app, validate_channel_name
+from forge_suite.realtime.transport import event_frame, publish
 
 __all__ = ["AsyncPendingBroadcast", "BroadcastEvent", "PendingBroadcast", "abroadcast", "broadcast"]
 

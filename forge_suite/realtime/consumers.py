@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -13,10 +14,11 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, ProtocolError, UnknownApp
-from forge_suite.realtime.hub import Hub, event_frame, get_hub, publish, publish_member_removed
+from forge_suite.realtime.hub import Hub, get_hub
 from forge_suite.realtime.registry import RealtimeApp, channel_type, get_app, validate_channel_name
 from forge_suite.realtime.signing import verify_channel_auth, verify_user_auth
 from forge_suite.realtime.throttle import ClientEventLimiter
+from forge_suite.realtime.transport import event_frame, publish
 
 __all__ = ["PusherConsumer"]
 
@@ -53,6 +55,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.subscriptions: set[str] = set()
         self.presence: dict[str, str] = {}
+        self.presence_info: dict[str, str] = {}
         self.user_id: str | None = None
         self.last_seen = time.monotonic()
         self.pinged_at: float | None = None
@@ -93,11 +96,15 @@ class PusherConsumer(AsyncWebsocketConsumer):
             return
         self.closing = True
         self.hub.remove_connection(self)
-        for channel in list(self.subscriptions):
-            try:
-                await self._leave(channel)
-            except Exception:  # e.g. Redis away: presence then expires by TTL
-                logger.exception("forge_realtime: leaving %s failed", channel)
+        channels = list(self.subscriptions)
+        self.subscriptions.clear()
+        results = await asyncio.gather(
+            *(self.hub.book.leave(self, c, self.presence.pop(c, None)) for c in channels),
+            return_exceptions=True,
+        )
+        if any(isinstance(r, Exception) for r in results):
+            # Already logged once per batch; presence then expires by TTL.
+            logger.debug("forge_realtime: %s left with errors", self.socket_id)
 
     # -- sending -----------------------------------------------------------------------------
     async def send_frame(self, frame: str) -> None:
@@ -216,8 +223,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
 
     async def _join(self, channel: str) -> None:
         self.subscriptions.add(channel)
-        self.hub.subscribe(self, channel)
-        await self.hub.state.add_subscription(self.app.id, channel, 1)
+        await self.hub.book.subscribe(self, channel)
         if self.hub.metrics:
             self.hub.metrics.record_subscription(self.app.id, channel_type(channel))
 
@@ -244,47 +250,29 @@ class PusherConsumer(AsyncWebsocketConsumer):
         if len(user_id) > MAX_USER_ID or len(user_info) > MAX_USER_INFO:
             await self._subscription_error(channel, "user_id or user_info too large", 400)
             return
-        state = self.hub.state
-        members, removed = await state.presence_members(self.app.id, channel)
-        for gone in removed:
-            await publish_member_removed(self.app.id, channel, gone)
-        if user_id not in members and len(members) >= self.app.max_presence_members:
+        status, members = await self.hub.book.join_presence(
+            self, channel, user_id, user_info, self.app.max_presence_members
+        )
+        if status == "full":
             await self._subscription_error(channel, "Presence channel is full", 403)
             return
-        first = await state.presence_join(self.app.id, channel, user_id, self.socket_id, user_info)
-        members[user_id] = user_info
         self.presence[channel] = user_id
+        self.presence_info[channel] = user_info
+        if self.closing:  # closed while joining: disconnect() did not see this channel
+            await self.hub.book.leaves.submit((self.app.id, channel, user_id, self.socket_id))
+            return
         await self._join(channel)
         infos = {uid: json.loads(info) for uid, info in members.items()}
         presence = {"presence": {"ids": list(infos), "hash": infos, "count": len(infos)}}
         await self.send_frame(
             event_frame("pusher_internal:subscription_succeeded", channel, json.dumps(presence))
         )
-        if first:
-            added = json.dumps({"user_id": user_id, "user_info": infos[user_id]})
-            frame = event_frame("pusher_internal:member_added", channel, added)
-            await publish(
-                {"app": self.app.id, "items": [[channel, frame]], "except": self.socket_id}
-            )
 
     async def _unsubscribe(self, data: dict[str, Any]) -> None:
         channel = data.get("channel")
         if isinstance(channel, str) and channel in self.subscriptions:
-            await self._leave(channel)
-
-    async def _leave(self, channel: str) -> None:
-        self.subscriptions.discard(channel)
-        self.hub.unsubscribe(self, channel)
-        if channel.startswith("#"):
-            return
-        await self.hub.state.add_subscription(self.app.id, channel, -1)
-        user_id = self.presence.pop(channel, None)
-        if user_id is not None:
-            last = await self.hub.state.presence_leave(
-                self.app.id, channel, user_id, self.socket_id
-            )
-            if last:
-                await publish_member_removed(self.app.id, channel, user_id)
+            self.subscriptions.discard(channel)
+            await self.hub.book.leave(self, channel, self.presence.pop(channel, None))
 
     # -- user sign-in --------------------------------------------------------------------------
     async def _signin(self, data: dict[str, Any]) -> None:

@@ -10,57 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import secrets
 import socket
 import time
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
-
-from channels.layers import get_channel_layer
+from typing import Any
 
 from forge_suite.core.metrics import suite_metrics
+from forge_suite.realtime.bookkeeping import Bookkeeper
 from forge_suite.realtime.conf import app_settings
-from forge_suite.realtime.state import build_state
+from forge_suite.realtime.registry import all_apps
+from forge_suite.realtime.state import CountResult, build_state
+from forge_suite.realtime.transport import (
+    MESSAGE_TYPE,
+    Connection,
+    event_frame,
+    layer,
+    publish,
+)
 
-if TYPE_CHECKING:
-    from forge_suite.realtime.consumers import PusherConsumer
-
-__all__ = ["Hub", "get_hub", "publish"]
+__all__ = ["MESSAGE_TYPE", "Connection", "Hub", "event_frame", "get_hub", "publish"]
 
 logger = logging.getLogger("forge_suite.realtime")
-
-MESSAGE_TYPE = "forge_realtime.dispatch"
-
-
-def _layer() -> Any:
-    layer = get_channel_layer(app_settings.CHANNEL_LAYER)
-    if layer is None:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            f'CHANNEL_LAYERS has no alias {app_settings.CHANNEL_LAYER!r} (FORGE["REALTIME"]'
-            '["CHANNEL_LAYER"]); configure one, e.g. channels.layers.InMemoryChannelLayer.'
-        )
-    return layer
-
-
-async def publish(message: dict[str, Any]) -> None:
-    """Send ``message`` to every server process's hub (one layer message per process)."""
-    await _layer().group_send(app_settings.GROUP, {"type": MESSAGE_TYPE, **message})
-
-
-def event_frame(event: str, channel: str | None, data: Any, user_id: str | None = None) -> str:
-    """The JSON text of an event frame as clients receive it."""
-    frame: dict[str, Any] = {"event": event}
-    if channel is not None:
-        frame["channel"] = channel
-    frame["data"] = data
-    if user_id is not None:
-        frame["user_id"] = user_id
-    return json.dumps(frame, separators=(",", ":"))
 
 
 class Hub:
@@ -68,19 +41,20 @@ class Hub:
 
     def __init__(self) -> None:
         self.process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.connections: dict[str, PusherConsumer] = {}
-        self.channels: dict[tuple[str, str], set[PusherConsumer]] = defaultdict(set)
+        self.connections: dict[str, Connection] = {}
+        self.channels: dict[tuple[str, str], set[Connection]] = defaultdict(set)
         self.app_connections: dict[str, int] = defaultdict(int)
         self.state = build_state(self.process_id)
         self.metrics = suite_metrics()
-        self.layer = _layer()
+        self.layer = layer()
+        self.book = Bookkeeper(self)
         self.layer_channel = ""
         self._tasks: list[asyncio.Task[None]] = []
         self._closing_tasks: set[asyncio.Task[None]] = set()
-        self._sending: PusherConsumer | None = None
+        self._sending: Connection | None = None
         self._sending_task: asyncio.Task[Any] | None = None
         self._send_started = 0.0
-        self._stalled: PusherConsumer | None = None
+        self._stalled: Connection | None = None
         self._stopping = False
         self._started = False
         self._start_lock = asyncio.Lock()
@@ -120,23 +94,23 @@ class Hub:
             if sid not in self.connections:
                 return sid
 
-    def add_connection(self, conn: PusherConsumer) -> None:
+    def add_connection(self, conn: Connection) -> None:
         self.connections[conn.socket_id] = conn
         self.app_connections[conn.app.id] += 1
         if self.metrics:
             self.metrics.ws_connection_opened(conn.app.id)
 
-    def remove_connection(self, conn: PusherConsumer) -> None:
+    def remove_connection(self, conn: Connection) -> None:
         if self.connections.pop(conn.socket_id, None) is None:
             return
         self.app_connections[conn.app.id] -= 1
         if self.metrics:
             self.metrics.ws_connection_closed(conn.app.id)
 
-    def subscribe(self, conn: PusherConsumer, channel: str) -> None:
+    def subscribe(self, conn: Connection, channel: str) -> None:
         self.channels[(conn.app.id, channel)].add(conn)
 
-    def unsubscribe(self, conn: PusherConsumer, channel: str) -> None:
+    def unsubscribe(self, conn: Connection, channel: str) -> None:
         key = (conn.app.id, channel)
         members = self.channels.get(key)
         if members is not None:
@@ -163,9 +137,11 @@ class Hub:
         # check_send_stall() (run by the activity loop) cancels such a send so one slow socket
         # cannot stall the process; a per-send timer would cost more than the send itself.
         self._sending_task = asyncio.current_task()
-        for channel, frame in message.get("items", ()):
+        for item in message.get("items", ()):
+            channel, frame = item[0], item[1]
+            skip = item[2] if len(item) > 2 else excluded
             for conn in list(self.channels.get((app_id, channel), ())):
-                if conn.socket_id == excluded or conn.closing:
+                if conn.socket_id in (excluded, skip) or conn.closing:
                     continue
                 self._sending = conn
                 self._send_started = time.monotonic()
@@ -205,7 +181,7 @@ class Hub:
         task.cancel()
         return True
 
-    def _drop_slow(self, conn: PusherConsumer) -> None:
+    def _drop_slow(self, conn: Connection) -> None:
         """Close a connection whose client does not read (4100: back off, then reconnect)."""
         logger.warning("forge_realtime: closing %s, its client stopped reading", conn.socket_id)
         conn.closing = True
@@ -259,25 +235,37 @@ class Hub:
 
     # -- presence heartbeat -----------------------------------------------------------------
     async def heartbeat(self) -> None:
-        """Refresh this process's presence TTLs and sweep members of crashed processes."""
+        """Refresh this process's TTLs, re-add its members if they were swept while it
+        stalled, and subtract the counts of processes that died."""
         entries = []
-        counts: dict[str, dict[str, int]] = defaultdict(dict)
         presence_channels = set()
         for (app_id, channel), conns in self.channels.items():
-            if channel.startswith("#"):
+            if not channel.startswith("presence-"):
                 continue
-            counts[app_id][channel] = len(conns)
-            if channel.startswith("presence-"):
-                presence_channels.add((app_id, channel))
-                for conn in conns:
-                    user_id = conn.presence.get(channel)
-                    if user_id is not None:
-                        entries.append((app_id, channel, user_id, conn.socket_id))
-        await self.state.heartbeat(entries, counts)
+            presence_channels.add((app_id, channel))
+            for conn in conns:
+                user_id = conn.presence.get(channel)
+                if user_id is not None:
+                    info = conn.presence_info.get(channel, "null")
+                    entries.append((app_id, channel, user_id, conn.socket_id, info))
+        apps = [app.id for app in all_apps()]
+        readded, dead_counts, swept = await self.state.heartbeat(entries, apps)
+        if swept:
+            self.book.forget_counts()
+        await self.book.flush_dirty()
+        if readded:
+            await self.book.readd(readded)
+        if dead_counts:
+            await self.counts_changed(dead_counts)
+        gone = []
         for app_id, channel in presence_channels:
             _members, removed = await self.state.presence_members(app_id, channel)
-            for user_id in removed:
-                await publish_member_removed(app_id, channel, user_id)
+            gone.extend((app_id, channel, user_id) for user_id in removed)
+        await self.book.members_removed(gone)
+
+    async def counts_changed(self, rows: list[CountResult]) -> None:
+        """Cluster-wide subscription counts changed (occupied/vacated where it says so)."""
+        return None
 
     async def _heartbeat_loop(self) -> None:
         interval = max(0.2, float(app_settings.PRESENCE_TTL) / 3)
@@ -289,11 +277,6 @@ class Hub:
                 await self.heartbeat()
             except Exception:
                 logger.exception("forge_realtime: presence heartbeat failed")
-
-
-async def publish_member_removed(app_id: str, channel: str, user_id: str) -> None:
-    frame = event_frame("pusher_internal:member_removed", channel, json.dumps({"user_id": user_id}))
-    await publish({"app": app_id, "items": [[channel, frame]]})
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}

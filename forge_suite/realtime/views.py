@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from forge_suite.realtime.broadcasting import MAX_CHANNELS
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, UnknownApp
-from forge_suite.realtime.hub import event_frame, get_hub, publish
+from forge_suite.realtime.hub import get_hub
 from forge_suite.realtime.registry import (
     RealtimeApp,
     channel_type,
@@ -28,6 +28,7 @@ from forge_suite.realtime.registry import (
 )
 from forge_suite.realtime.routes import authorize_sync
 from forge_suite.realtime.signing import channel_auth, http_signature, user_auth
+from forge_suite.realtime.transport import event_frame, publish
 
 MAX_TIMESTAMP_SKEW = 600
 MAX_BATCH = 10

@@ -1,0 +1,1 @@
+"""Launchers and fixtures shared by the test-suite (servers, workers, Redis prefixes)."""
