@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 from forge_suite.realtime.batching import Coalescer
-from forge_suite.realtime.state import CountResult, Join, JoinResult, Leave, Member
+from forge_suite.realtime.state import CountResult, Join, Leave, Member
 from forge_suite.realtime.transport import Connection, event_frame, publish
 
 __all__ = ["Bookkeeper", "member_added_frame", "member_removed_frame"]
@@ -22,6 +22,8 @@ __all__ = ["Bookkeeper", "member_added_frame", "member_removed_frame"]
 logger = logging.getLogger("forge_suite.realtime")
 
 ChannelKey = tuple[str, str]
+#: ("first" | "again" | "full", subscription_succeeded data, member-list version)
+Joined = tuple[str, str, int]
 
 
 class Registry(Protocol):
@@ -41,6 +43,13 @@ def member_added_frame(channel: str, user_id: str, user_info: str) -> str:
     return event_frame("pusher_internal:member_added", channel, data)
 
 
+def presence_payload(members: dict[str, str]) -> str:
+    """``subscription_succeeded`` data of a presence channel; member infos are JSON already."""
+    ids = json.dumps(list(members))
+    infos = ",".join(f"{json.dumps(uid)}:{info}" for uid, info in members.items())
+    return f'{{"presence":{{"ids":{ids},"hash":{{{infos}}},"count":{len(members)}}}}}'
+
+
 def member_removed_frame(channel: str, user_id: str) -> str:
     return event_frame("pusher_internal:member_removed", channel, json.dumps({"user_id": user_id}))
 
@@ -55,7 +64,7 @@ class Bookkeeper:
         #: channels whose count could not be written (retried by the next flush or heartbeat)
         self.dirty: set[ChannelKey] = set()
         self.counts: Coalescer[ChannelKey, int] = Coalescer("subscription count", self._counts)
-        self.joins: Coalescer[Join, JoinResult] = Coalescer("presence join", self._joins)
+        self.joins: Coalescer[Join, Joined] = Coalescer("presence join", self._joins)
         self.leaves: Coalescer[Leave, bool] = Coalescer("presence leave", self._leaves)
 
     # -- counts ------------------------------------------------------------------------------
@@ -95,20 +104,27 @@ class Bookkeeper:
             await self.counts.submit(key)
 
     # -- presence ------------------------------------------------------------------------------
-    async def _joins(self, joins: list[Join]) -> list[JoinResult]:
+    async def _joins(self, joins: list[Join]) -> list[Joined]:
         results, swept = await self.hub.state.presence_join_many(joins)
         items: list[tuple[str, list[Any]]] = [
             (app_id, [channel, member_removed_frame(channel, user_id)])
             for app_id, channel, user_id in swept
         ]
-        for (app_id, channel, user_id, socket_id, user_info, _), (status, _m) in zip(
+        payloads: dict[tuple[str, str, int], str] = {}
+        joined: list[Joined] = []
+        for (app_id, channel, user_id, socket_id, user_info, _), (status, members, version) in zip(
             joins, results, strict=True
         ):
             if status == "first":
                 frame = member_added_frame(channel, user_id, user_info)
-                items.append((app_id, [channel, frame, socket_id]))
+                # Sockets whose member list is of this version or later already hold the user.
+                items.append((app_id, [channel, frame, socket_id, version]))
+            key = (app_id, channel, version)
+            if key not in payloads:  # one encoding per channel and batch, not per socket
+                payloads[key] = presence_payload(members)
+            joined.append((status, payloads[key], version))
         await self.publish(items)
-        return results
+        return joined
 
     async def _leaves(self, leaves: list[Leave]) -> list[bool]:
         last = await self.hub.state.presence_leave_many(leaves)
@@ -149,7 +165,7 @@ class Bookkeeper:
 
     async def join_presence(
         self, conn: Connection, channel: str, user_id: str, user_info: str, limit: int
-    ) -> JoinResult:
+    ) -> Joined:
         return await self.joins.submit(
             (conn.app.id, channel, user_id, conn.socket_id, user_info, limit)
         )

@@ -56,6 +56,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
         self.subscriptions: set[str] = set()
         self.presence: dict[str, str] = {}
         self.presence_info: dict[str, str] = {}
+        self.presence_version: dict[str, int] = {}
         self.user_id: str | None = None
         self.last_seen = time.monotonic()
         self.pinged_at: float | None = None
@@ -250,7 +251,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
         if len(user_id) > MAX_USER_ID or len(user_info) > MAX_USER_INFO:
             await self._subscription_error(channel, "user_id or user_info too large", 400)
             return
-        status, members = await self.hub.book.join_presence(
+        status, payload, version = await self.hub.book.join_presence(
             self, channel, user_id, user_info, self.app.max_presence_members
         )
         if status == "full":
@@ -258,14 +259,13 @@ class PusherConsumer(AsyncWebsocketConsumer):
             return
         self.presence[channel] = user_id
         self.presence_info[channel] = user_info
+        self.presence_version[channel] = version
         if self.closing:  # closed while joining: disconnect() did not see this channel
             await self.hub.book.leaves.submit((self.app.id, channel, user_id, self.socket_id))
             return
         await self._join(channel)
-        infos = {uid: json.loads(info) for uid, info in members.items()}
-        presence = {"presence": {"ids": list(infos), "hash": infos, "count": len(infos)}}
         await self.send_frame(
-            event_frame("pusher_internal:subscription_succeeded", channel, json.dumps(presence))
+            event_frame("pusher_internal:subscription_succeeded", channel, payload)
         )
 
     async def _unsubscribe(self, data: dict[str, Any]) -> None:

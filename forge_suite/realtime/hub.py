@@ -140,8 +140,11 @@ class Hub:
         for item in message.get("items", ()):
             channel, frame = item[0], item[1]
             skip = item[2] if len(item) > 2 else excluded
+            version = item[3] if len(item) > 3 else None
             for conn in list(self.channels.get((app_id, channel), ())):
                 if conn.socket_id in (excluded, skip) or conn.closing:
+                    continue
+                if version is not None and conn.presence_version.get(channel, 0) >= version:
                     continue
                 self._sending = conn
                 self._send_started = time.monotonic()

@@ -78,7 +78,9 @@ for i = 7, #ARGV, 3 do
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
-return {removed, status, redis.call('HGETALL', KEYS[1])}
+local version = redis.call('INCR', KEYS[1] .. ':v')
+redis.call('EXPIRE', KEYS[1] .. ':v', ARGV[4])
+return {removed, status, redis.call('HGETALL', KEYS[1]), version}
 """
 )
 
@@ -233,13 +235,13 @@ class RedisState:
         replies = await pipe.execute()
         results: list[JoinResult | None] = [None] * len(joins)
         swept: list[Member] = []
-        for ((app, channel, _), indexes), (removed, statuses, flat) in zip(
+        for ((app, channel, _), indexes), (removed, statuses, flat, version) in zip(
             groups.items(), replies, strict=True
         ):
             members = _pairs(flat)
             swept.extend((app, channel, _text(u)) for u in removed)
             for index, status in zip(indexes, statuses, strict=True):
-                results[index] = (_text(status), members)
+                results[index] = (_text(status), members, int(version))
         return [r for r in results if r is not None], swept
 
     async def presence_leave_many(self, leaves: list[Leave]) -> list[bool]:

@@ -32,8 +32,10 @@ __all__ = [
 PresenceEntry = tuple[str, str, str, str, str]
 #: a presence connection joining, and the channel's member limit
 Join = tuple[str, str, str, str, str, int]
-#: ("first" | "again" | "full", members {user id: user info JSON} after the batch)
-JoinResult = tuple[str, dict[str, str]]
+#: ("first" | "again" | "full", members {user id: user info JSON} after the batch, version):
+#: the version counts the join batches of the channel, so a socket can skip the member_added
+#: frames of members its own member list already held.
+JoinResult = tuple[str, dict[str, str], int]
 #: (app id, channel, user id, socket id) of a presence connection leaving
 Leave = tuple[str, str, str, str]
 #: (app id, channel, subscribers in this process now, change since last written)
@@ -76,6 +78,7 @@ class MemoryState:
         self.members: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
         self.conns: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
         self.counts: dict[str, dict[str, int]] = defaultdict(dict)
+        self.versions: dict[tuple[str, str], int] = defaultdict(int)
 
     def _prune(self, key: tuple[str, str, str]) -> dict[str, float]:
         now = time.time()
@@ -106,8 +109,13 @@ class MemoryState:
             statuses.append("again" if conns else "first")
             conns[socket_id] = time.time() + self.ttl
             members[user_id] = user_info
+        versions = {}
+        for app, channel in dict.fromkeys((j[0], j[1]) for j in joins):
+            self.versions[(app, channel)] += 1
+            versions[(app, channel)] = self.versions[(app, channel)]
         results = [
-            (s, dict(self.members[(j[0], j[1])])) for s, j in zip(statuses, joins, strict=True)
+            (s, dict(self.members[(j[0], j[1])]), versions[(j[0], j[1])])
+            for s, j in zip(statuses, joins, strict=True)
         ]
         return results, swept
 

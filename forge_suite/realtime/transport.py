@@ -28,6 +28,7 @@ class Connection(Protocol):
     pinged_at: float | None
     presence: dict[str, str]
     presence_info: dict[str, str]
+    presence_version: dict[str, int]
 
     async def send_frame(self, frame: str) -> None: ...
     async def fail(self, code: int | None, message: str, *, close: bool = False) -> None: ...
@@ -50,8 +51,9 @@ def layer() -> Any:
 async def publish(message: dict[str, Any]) -> None:
     """Send ``message`` to every server process's hub (one layer message per process).
 
-    ``message["items"]`` lists ``[channel, frame]`` or ``[channel, frame, except_socket_id]``;
-    ``message["except"]`` leaves one socket out of every item.
+    ``message["items"]`` lists ``[channel, frame]``, ``[channel, frame, except_socket_id]`` or
+    ``[channel, frame, except_socket_id, version]`` (only to sockets whose presence member
+    list is older than ``version``); ``message["except"]`` leaves one socket out of every item.
     """
     await layer().group_send(app_settings.GROUP, {"type": MESSAGE_TYPE, **message})
 

@@ -62,7 +62,8 @@ async def test_a_batch_of_joins_reports_first_connections_and_the_limit(make_sta
             ("1", "presence-b", "u3", "1.5", "null", 2),
         ]
     )
-    assert [status for status, _ in results] == ["first", "again", "first", "full", "first"]
+    assert [r[0] for r in results] == ["first", "again", "first", "full", "first"]
+    assert results[0][2] == results[1][2] == results[2][2]  # one batch, one version
     assert results[0][1] == {"u1": '{"n":1}', "u2": '{"n":2}'}
     assert results[4][1] == {"u3": "null"}
     assert swept == []
@@ -75,6 +76,9 @@ async def test_a_batch_of_joins_reports_first_connections_and_the_limit(make_sta
     )
     assert last == [False, True, True]
     assert (await state.presence_members("1", "presence-a"))[0] == {}
+    # The next batch of the channel has a newer member list.
+    later, _ = await state.presence_join_many([("1", "presence-a", "u4", "1.6", "{}", 2)])
+    assert later[0][2] > results[0][2]
 
 
 @pytest.mark.redis
