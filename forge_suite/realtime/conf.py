@@ -19,6 +19,11 @@ APP_DEFAULTS: dict[str, Any] = {
     "client_event_rate": "10/s",
     "max_presence_members": 100,
     "activity_timeout": None,  # None: the global ACTIVITY_TIMEOUT
+    # base64 of 32 random bytes; the auth endpoint derives each private-encrypted- channel's
+    # shared_secret from it and broadcast() encrypts with it. The WebSocket server never
+    # decrypts. None: encrypted channels are refused.
+    "encryption_master_key": None,
+    "subscription_count": False,  # push pusher_internal:subscription_count to subscribers
 }
 
 APP_REQUIRED = ("id", "key", "secret")
@@ -42,6 +47,8 @@ def _check_apps(value: Any) -> str | None:
             if entry[key] in seen[key]:
                 return f"entry {index} repeats the {key} {entry[key]!r}"
             seen[key].add(entry[key])
+        if (problem := _master_key_problem(entry.get("encryption_master_key"))) is not None:
+            return f"entry {index}: encryption_master_key {problem}"
         rate = entry.get("client_event_rate", APP_DEFAULTS["client_event_rate"])
         from forge_suite.realtime.throttle import parse_rate
 
@@ -49,6 +56,24 @@ def _check_apps(value: Any) -> str | None:
             parse_rate(rate)
         except ValueError as exc:
             return f"entry {index}: {exc}"
+    return None
+
+
+def _master_key_problem(value: Any) -> str | None:
+    """Why ``value`` is not the base64 of 32 bytes (None if it is, or if it is None)."""
+    if value is None:
+        return None
+    import base64
+    import binascii
+
+    if not isinstance(value, str):
+        return "must be a base64 string"
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return "is not valid base64"
+    if len(raw) != 32:
+        return f"must decode to 32 bytes, not {len(raw)} (e.g. `openssl rand -base64 32`)"
     return None
 
 

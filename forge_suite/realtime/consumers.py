@@ -15,7 +15,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, ProtocolError, UnknownApp
 from forge_suite.realtime.hub import Hub, get_hub
-from forge_suite.realtime.registry import RealtimeApp, channel_type, get_app, validate_channel_name
+from forge_suite.realtime.registry import (
+    RealtimeApp,
+    channel_type,
+    get_app,
+    is_encrypted,
+    validate_channel_name,
+)
 from forge_suite.realtime.signing import verify_channel_auth, verify_user_auth
 from forge_suite.realtime.throttle import ClientEventLimiter
 from forge_suite.realtime.transport import event_frame, publish
@@ -303,6 +309,8 @@ class PusherConsumer(AsyncWebsocketConsumer):
             raise ProtocolError(
                 "Client events are only allowed on private and presence channels", 4009
             )
+        if is_encrypted(channel):
+            raise ProtocolError("Client events are not allowed on encrypted channels", 4009)
         if channel not in self.subscriptions:
             raise ProtocolError(f"Not subscribed to {channel}; subscribe before triggering", 4009)
         if not await self.limiter.allow():

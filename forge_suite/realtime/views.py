@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -24,10 +25,11 @@ from forge_suite.realtime.registry import (
     channel_type,
     default_app,
     get_app,
+    is_encrypted,
     validate_channel_name,
 )
 from forge_suite.realtime.routes import authorize_sync
-from forge_suite.realtime.signing import channel_auth, http_signature, user_auth
+from forge_suite.realtime.signing import channel_auth, http_signature, shared_secret, user_auth
 from forge_suite.realtime.transport import event_frame, publish
 
 MAX_TIMESTAMP_SKEW = 600
@@ -59,7 +61,11 @@ def _authenticate(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None, _error(403, "Log in (session) or send an OAuth2 bearer token.")
-    # The view is csrf_exempt for bearer tokens; a session needs the CSRF token.
+    # The view is csrf_exempt for bearer tokens; a session needs the CSRF token, in Django's
+    # header or in X-CSRF-TOKEN (what laravel-echo's csrfToken option sends).
+    echo_token = request.META.get("HTTP_X_CSRF_TOKEN")
+    if echo_token and settings.CSRF_HEADER_NAME not in request.META:
+        request.META[settings.CSRF_HEADER_NAME] = echo_token
     middleware = CsrfViewMiddleware(lambda r: HttpResponse())
     rejected = middleware.process_view(request, lambda r: HttpResponse(), (), {})
     if rejected is not None:
@@ -105,7 +111,16 @@ def channel_auth_view(request: HttpRequest) -> HttpResponse:
     if not result:
         return _error(403, f"Not allowed to join {channel}.")
     if kind == "private":
-        return JsonResponse({"auth": channel_auth(app.key, app.secret, socket_id, channel)})
+        answer = {"auth": channel_auth(app.key, app.secret, socket_id, channel)}
+        if is_encrypted(channel):
+            if not app.encryption_master_key:
+                return _error(
+                    400,
+                    f"App {app.id} has no encryption_master_key; set one in "
+                    'FORGE["REALTIME"]["APPS"] to use private-encrypted- channels.',
+                )
+            answer["shared_secret"] = shared_secret(channel, app.encryption_master_key)
+        return JsonResponse(answer)
     info = result if isinstance(result, dict) else {}
     channel_data = json.dumps({"user_id": str(user.pk), "user_info": info})
     auth = channel_auth(app.key, app.secret, socket_id, channel, channel_data)

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 
 from forge_suite.realtime import abroadcast
 from forge_suite.realtime.hub import reset_hub
-from forge_suite.realtime.routing import websocket_urlpatterns
 from forge_suite.realtime.signing import channel_auth, user_auth
+from forge_suite.realtime.testing import PusherCommunicator
 
 KEY, SECRET = "proto-key", "proto-secret"
 APP = {"id": "77", "key": KEY, "secret": SECRET}
@@ -49,40 +46,9 @@ async def realtime_settings(settings: Any) -> AsyncIterator[Any]:
     channel_layers.backends.clear()
 
 
-class Client:
+class Client(PusherCommunicator):
     def __init__(self, key: str = KEY, query: str = "protocol=7&client=js&version=8.4.0") -> None:
-        self.comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/app/{key}?{query}")
-        self.socket_id = ""
-
-    async def open(self) -> dict[str, Any]:
-        connected, _ = await self.comm.connect()
-        assert connected
-        first = await self.recv()
-        if first["event"] == "pusher:connection_established":
-            self.socket_id = first["data"]["socket_id"]
-        return first
-
-    async def send(self, event: str, data: Any = None, **extra: Any) -> None:
-        await self.comm.send_to(text_data=json.dumps({"event": event, "data": data, **extra}))
-
-    async def recv(self, timeout: float = 3) -> dict[str, Any]:
-        message = json.loads(await self.comm.receive_from(timeout))
-        if isinstance(message.get("data"), str):
-            with contextlib.suppress(ValueError):
-                message["data"] = json.loads(message["data"])
-        return message
-
-    async def closed(self, timeout: float = 5) -> int:
-        output = await self.comm.receive_output(timeout)
-        assert output["type"] == "websocket.close", output
-        return int(output["code"])
-
-    async def subscribe(self, channel: str, **data: Any) -> dict[str, Any]:
-        await self.send("pusher:subscribe", {"channel": channel, **data})
-        return await self.recv()
-
-    async def nothing(self, timeout: float = 0.3) -> bool:
-        return await self.comm.receive_nothing(timeout)
+        super().__init__(app_key=key, query=query)
 
 
 async def test_handshake_ping_and_public_subscription() -> None:
