@@ -27,6 +27,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.serializers.json import DjangoJSONEncoder
 
+from forge_suite.realtime.cache import remember
 from forge_suite.realtime.exceptions import InvalidEvent
 from forge_suite.realtime.registry import (
     RealtimeApp,
@@ -116,6 +117,12 @@ class _Pending:
         return {"app": self.app.id, "items": items, "except": self.excluded}
 
 
+async def _send(message: dict[str, Any]) -> None:
+    """Keep the event of cache channels, then hand it to every server process."""
+    await remember(message["app"], message["items"])
+    await publish(message)
+
+
 class PendingBroadcast(_Pending):
     """A broadcast being built; ``to_channel``/``to_users``/``send`` deliver it."""
 
@@ -125,7 +132,7 @@ class PendingBroadcast(_Pending):
         return self
 
     def to_channel(self, *channels: str) -> None:
-        async_to_sync(publish)(self._message(channels))
+        async_to_sync(_send)(self._message(channels))
 
     def to_users(self, user_ids: Iterable[Any]) -> None:
         """Deliver to every connection signed in (``pusher:signin``) as one of ``user_ids``."""
@@ -144,7 +151,7 @@ class AsyncPendingBroadcast(_Pending):
         return self
 
     async def to_channel(self, *channels: str) -> None:
-        await publish(self._message(channels))
+        await _send(self._message(channels))
 
     async def to_users(self, user_ids: Iterable[Any]) -> None:
         await publish(self._user_message(user_ids))

@@ -152,6 +152,13 @@ DEFAULTS: dict[str, Option] = {
         "Id of the app whose secret /broadcasting/auth signs with; None: the first app.",
         nullable=True,
     ),
+    "CACHE_TTL": Option(
+        1800,
+        int,
+        "Seconds the last event of a cache- channel is kept for new subscribers (Pusher "
+        "keeps it up to 30 minutes).",
+        validator=_positive,
+    ),
     "MAX_EVENT_DATA_SIZE": Option(
         10 * 1024, int, "Largest event data accepted by the HTTP API, in bytes."
     ),

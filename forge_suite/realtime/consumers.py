@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from forge_suite.realtime.cache import cache_miss_frame, recall
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, ProtocolError, UnknownApp
 from forge_suite.realtime.hub import Hub, get_hub
@@ -19,6 +20,7 @@ from forge_suite.realtime.registry import (
     RealtimeApp,
     channel_type,
     get_app,
+    is_cache,
     is_encrypted,
     validate_channel_name,
 )
@@ -221,12 +223,24 @@ class PusherConsumer(AsyncWebsocketConsumer):
                 event_frame("pusher_internal:subscription_succeeded", channel, "{}")
             )
         elif kind == "presence":
-            await self._join_presence(channel, data)
+            if not await self._join_presence(channel, data):
+                return
         else:
             await self._join(channel)
             await self.send_frame(
                 event_frame("pusher_internal:subscription_succeeded", channel, "{}")
             )
+        if is_cache(channel):
+            await self._send_cached(channel)
+
+    async def _send_cached(self, channel: str) -> None:
+        """A cache channel's last event right after subscription_succeeded, or cache_miss."""
+        cached = await recall(self.app.id, channel)
+        if cached is not None:
+            await self.send_frame(cached[0])
+            return
+        await self.send_frame(cache_miss_frame(channel))
+        await self.hub.cache_missed(self.app.id, channel)
 
     async def _join(self, channel: str) -> None:
         self.subscriptions.add(channel)
@@ -234,7 +248,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
         if self.hub.metrics:
             self.hub.metrics.record_subscription(self.app.id, channel_type(channel))
 
-    async def _join_presence(self, channel: str, data: dict[str, Any]) -> None:
+    async def _join_presence(self, channel: str, data: dict[str, Any]) -> bool:
         channel_data = data.get("channel_data")
         if not isinstance(channel_data, str) or not verify_channel_auth(
             self.app.key,
@@ -245,34 +259,35 @@ class PusherConsumer(AsyncWebsocketConsumer):
             channel_data,
         ):
             await self._subscription_error(channel, "Invalid signature")
-            return
+            return False
         try:
             member = json.loads(channel_data)
             user_id = member["user_id"]
         except (ValueError, TypeError, KeyError):
             await self._subscription_error(channel, "channel_data must hold a user_id", 400)
-            return
+            return False
         user_id = str(user_id)
         user_info = json.dumps(member.get("user_info"), separators=(",", ":"))
         if len(user_id) > MAX_USER_ID or len(user_info) > MAX_USER_INFO:
             await self._subscription_error(channel, "user_id or user_info too large", 400)
-            return
+            return False
         status, payload, version = await self.hub.book.join_presence(
             self, channel, user_id, user_info, self.app.max_presence_members
         )
         if status == "full":
             await self._subscription_error(channel, "Presence channel is full", 403)
-            return
+            return False
         self.presence[channel] = user_id
         self.presence_info[channel] = user_info
         self.presence_version[channel] = version
         if self.closing:  # closed while joining: disconnect() did not see this channel
             await self.hub.book.leaves.submit((self.app.id, channel, user_id, self.socket_id))
-            return
+            return False
         await self._join(channel)
         await self.send_frame(
             event_frame("pusher_internal:subscription_succeeded", channel, payload)
         )
+        return True
 
     async def _unsubscribe(self, data: dict[str, Any]) -> None:
         channel = data.get("channel")

@@ -270,6 +270,10 @@ class Hub:
         """Cluster-wide subscription counts changed (occupied/vacated where it says so)."""
         return None
 
+    async def cache_missed(self, app_id: str, channel: str) -> None:
+        """A subscriber of a cache channel found it empty."""
+        return None
+
     async def _heartbeat_loop(self) -> None:
         interval = max(0.2, float(app_settings.PRESENCE_TTL) / 3)
         while True:

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from forge_suite.realtime.broadcasting import MAX_CHANNELS
+from forge_suite.realtime.cache import recall, remember
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, UnknownApp
 from forge_suite.realtime.hub import get_hub
@@ -25,6 +26,7 @@ from forge_suite.realtime.registry import (
     channel_type,
     default_app,
     get_app,
+    is_cache,
     is_encrypted,
     validate_channel_name,
 )
@@ -228,6 +230,7 @@ async def events_view(request: HttpRequest, app_id: str) -> HttpResponse:
     message = _event_message(app, _json_body(request))
     if isinstance(message, str):
         return _error(400, message)
+    await remember(app.id, message["items"])
     await publish(message)
     return JsonResponse({})
 
@@ -252,6 +255,7 @@ async def batch_events_view(request: HttpRequest, app_id: str) -> HttpResponse:
             return _error(400, f"batch[{index}]: {message}")
         messages.append(message)
     for message in messages:
+        await remember(app.id, message["items"])
         await publish(message)
     return JsonResponse({"batch": [{} for _ in messages]})
 
@@ -293,6 +297,11 @@ async def channel_view(request: HttpRequest, app_id: str, channel: str) -> HttpR
     if "user_count" in info:
         members, _ = await hub.state.presence_members(app.id, channel)
         result["user_count"] = len(members)
+    if "cache" in info:
+        cached = await recall(app.id, channel) if is_cache(channel) else None
+        result["cache"] = (
+            {"data": json.loads(cached[0]).get("data"), "ttl": cached[1]} if cached else None
+        )
     return JsonResponse(result)
 
 
