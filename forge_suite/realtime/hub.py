@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import secrets
@@ -35,6 +36,16 @@ __all__ = ["MESSAGE_TYPE", "Connection", "Hub", "event_frame", "get_hub", "publi
 
 logger = logging.getLogger("forge_suite.realtime")
 
+#: Above this many subscribers, subscription counts go out at most every COUNT_INTERVAL s.
+BUSY_CHANNEL = 100
+COUNT_INTERVAL = 5.0
+
+
+def count_frame(channel: str, count: int) -> str:
+    """``pusher_internal:subscription_count`` as pusher-js expects it."""
+    data = json.dumps({"subscription_count": count})
+    return event_frame("pusher_internal:subscription_count", channel, data)
+
 
 class Hub:
     """Connections of this process, indexed by socket id, channel and signed-in user."""
@@ -58,6 +69,9 @@ class Hub:
         self._stopping = False
         self._started = False
         self._start_lock = asyncio.Lock()
+        self._count_sent: dict[tuple[str, str], float] = {}
+        self._latest_count: dict[tuple[str, str], int] = {}
+        self._count_later: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -81,6 +95,8 @@ class Hub:
             with contextlib.suppress(BaseException):
                 await task
         self._tasks = []
+        for pending in list(self._count_later.values()):
+            pending.cancel()
         if self._started:
             with contextlib.suppress(Exception):
                 await self.layer.group_discard(app_settings.GROUP, self.layer_channel)
@@ -268,7 +284,36 @@ class Hub:
 
     async def counts_changed(self, rows: list[CountResult]) -> None:
         """Cluster-wide subscription counts changed (occupied/vacated where it says so)."""
-        return None
+        apps = {app.id: app for app in all_apps()}
+        items: dict[str, list[list[Any]]] = defaultdict(list)
+        now = time.monotonic()
+        for app_id, channel, count, _event in rows:
+            app = apps.get(app_id)
+            if app is None or not app.subscription_count or channel.startswith("presence-"):
+                continue
+            key = (app_id, channel)
+            self._latest_count[key] = count
+            # Above 100 subscribers Pusher sends the count at most every 5 s.
+            wait = self._count_sent.get(key, 0.0) + COUNT_INTERVAL - now
+            if count > BUSY_CHANNEL and wait > 0:
+                if key not in self._count_later:
+                    self._count_later[key] = asyncio.create_task(self._count_after(key, wait))
+                continue
+            self._count_sent[key] = now
+            items[app_id].append([channel, count_frame(channel, count)])
+        for app_id, app_items in items.items():
+            await publish({"app": app_id, "items": app_items})
+
+    async def _count_after(self, key: tuple[str, str], wait: float) -> None:
+        try:
+            await asyncio.sleep(wait)
+            self._count_sent[key] = time.monotonic()
+            count = self._latest_count.get(key, 0)
+            await publish({"app": key[0], "items": [[key[1], count_frame(key[1], count)]]})
+        except Exception as exc:
+            logger.warning("forge_realtime: sending a subscription count failed: %s", exc)
+        finally:
+            self._count_later.pop(key, None)
 
     async def cache_missed(self, app_id: str, channel: str) -> None:
         """A subscriber of a cache channel found it empty."""
