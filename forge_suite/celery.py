@@ -1,32 +1,11 @@
-"""The Celery application shared by every Forge Suite app.
+"""Entry point for ``celery -A forge_suite.celery worker``: the suite's app lives in core.
 
-Configured from Django settings with the ``CELERY_`` namespace. When no broker is configured
-(``CELERY_BROKER_URL`` unset) tasks run eagerly in-process, so a project works with nothing
-installed; set a broker URL to use real workers (``manage.py worker`` once scheduling is in).
-
-Run a worker directly with ``DJANGO_SETTINGS_MODULE=... celery -A forge_suite.celery worker``.
+``DJANGO_SETTINGS_MODULE=mysite.settings celery -A forge_suite.celery worker`` finds :data:`app`
+here; code imports it from :mod:`forge_suite.core.celery` (or from here, which stays supported).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from celery import Celery
+from forge_suite.core.celery import app
 
 __all__ = ["app"]
-
-app = Celery("forge_suite")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-
-
-@app.on_after_configure.connect
-def _embedded_default(sender: Celery, source: Any = None, **kwargs: Any) -> None:
-    """Fall back to eager execution when the project configured no broker."""
-    from django.conf import settings
-
-    if getattr(settings, "CELERY_BROKER_URL", None) is None and not hasattr(
-        settings, "CELERY_TASK_ALWAYS_EAGER"
-    ):
-        sender.conf.task_always_eager = True
-        sender.conf.task_eager_propagates = True

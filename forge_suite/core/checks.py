@@ -1,4 +1,4 @@
-"""System checks for the ``FORGE`` setting."""
+"""System checks for the ``FORGE`` setting, registered by ``CoreConfig.ready()``."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 
 from forge_suite.core.conf import SECTIONS, forge_settings, registered_sections
 
+__all__ = ["check_forge_setting"]
 
-@register(Tags.compatibility)
+
 def check_forge_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Reject unknown keys and wrong types anywhere in ``settings.FORGE``."""
     messages: list[CheckMessage] = []

@@ -21,10 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
-__all__ = ["SECTIONS", "AppSettings", "Option", "forge_settings", "get_forge_setting"]
+from forge_suite.core.validators import positive, url
+
+__all__ = [
+    "SECTIONS",
+    "AppSettings",
+    "Option",
+    "forge_settings",
+    "get_forge_setting",
+    "reload_settings",
+]
 
 #: Top-level sections of ``FORGE`` owned by the suite's apps, mapped to the app that reads them.
 SECTIONS: dict[str, str] = {
@@ -151,19 +159,11 @@ def registered_sections() -> dict[str, AppSettings]:
     return dict(_REGISTRY)
 
 
-def _reload(*, setting: str, **kwargs: Any) -> None:
+def reload_settings(*, setting: str, **kwargs: Any) -> None:
+    """``setting_changed`` receiver (connected by ``CoreConfig.ready()``): drop cached values."""
     if setting == "FORGE":
         for app_settings in list(_REGISTRY.values()):
             app_settings.reload()
-
-
-setting_changed.connect(_reload, dispatch_uid="forge_suite.core.conf.reload")
-
-
-def _check_url(value: Any) -> str | None:
-    if "://" not in value:
-        return "expected a URL such as redis://127.0.0.1:6379/0"
-    return None
 
 
 def _check_environment(value: Any) -> str | None:
@@ -182,7 +182,7 @@ forge_settings = AppSettings(
             "Redis used for shared atomic state (throttle counters, presence, locks). "
             "None means the apps use their embedded fallbacks.",
             nullable=True,
-            validator=_check_url,
+            validator=url,
         ),
         "ENVIRONMENT": Option(
             None,
@@ -194,6 +194,19 @@ forge_settings = AppSettings(
         ),
         "REDIS_SOCKET_TIMEOUT": Option(
             5.0, (int, float), "Seconds before a Redis connect or command times out."
+        ),
+        "REDIS_MAX_CONNECTIONS": Option(
+            100,
+            int,
+            "Most connections each Redis pool opens (one sync pool per process and URL, one "
+            "async pool per event loop and URL); callers beyond it wait for a free one.",
+            validator=positive,
+        ),
+        "REDIS_POOL_TIMEOUT": Option(
+            5.0,
+            (int, float),
+            "Seconds a caller waits for a free pooled Redis connection before ServiceUnavailable.",
+            validator=positive,
         ),
     },
 )

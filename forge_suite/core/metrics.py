@@ -1,21 +1,118 @@
-"""Access to the observability app's metrics from any other app, only when it is installed."""
+"""The metrics interface every app records through, pointing down: core never imports an app.
+
+Apps call ``metrics().record_job(...)`` unconditionally; until an implementation is installed
+(the observability app does it from its ``ready()``) the calls go to :class:`NullMetrics` and
+cost nothing. mypy checks every call against :class:`SuiteMetrics`.
+
+Each metric has exactly one owner, so nothing is counted twice:
+
+============================  ==========================================================
+``record_job``                scheduling's job history when scheduling is installed,
+                              else observability's ``TASK_METRICS`` Celery signals
+``record_mail``               mailer
+``record_event_appended``     eventstore
+``ws_*``, ``record_ws_*``,    realtime
+``record_subscription``
+``record_throttle_decision``  throttling
+============================  ==========================================================
+"""
 
 from __future__ import annotations
 
-from types import ModuleType
+import warnings
+from typing import Protocol, runtime_checkable
 
-from django.apps import apps
+__all__ = ["NullMetrics", "SuiteMetrics", "install_metrics", "metrics", "suite_metrics"]
 
 
-def suite_metrics() -> ModuleType | None:
-    """``forge_suite.observability.metrics`` when the observability app is installed, else None.
+@runtime_checkable
+class SuiteMetrics(Protocol):
+    """What the apps record. Implementations must be cheap and must never raise."""
 
-    Callers do ``if (m := suite_metrics()): m.record_job(...)`` so an app works alone.
+    def record_job(self, queue: str, task: str, state: str, runtime: float | None = None) -> None:
+        """A job finished in ``state`` (``success``, ``failure``, ``retry``) after ``runtime`` s."""
+
+    def record_mail(self, provider: str, status: str) -> None:
+        """A mail reached ``status`` (``sent``, ``failed``, ``delivered``, ``bounced``...)."""
+
+    def record_event_appended(self, event_type: str) -> None:
+        """A domain event of ``event_type`` was appended to the event store."""
+
+    def ws_connection_opened(self, app: str) -> None:
+        """A WebSocket connection of realtime app ``app`` opened."""
+
+    def ws_connection_closed(self, app: str) -> None:
+        """A WebSocket connection of realtime app ``app`` closed."""
+
+    def record_ws_message(self, app: str, direction: str) -> None:
+        """A WebSocket message went ``in`` (client to server) or ``out``."""
+
+    def record_subscription(self, app: str, channel_type: str) -> None:
+        """A channel subscription (``public``, ``private``, ``presence``, ``encrypted``)."""
+
+    def record_throttle_decision(self, policy: str, allowed: bool) -> None:
+        """A rate-limit decision of ``policy``: allowed or limited."""
+
+
+class NullMetrics:
+    """The default: records nothing (no metrics backend installed)."""
+
+    def record_job(self, queue: str, task: str, state: str, runtime: float | None = None) -> None:
+        pass
+
+    def record_mail(self, provider: str, status: str) -> None:
+        pass
+
+    def record_event_appended(self, event_type: str) -> None:
+        pass
+
+    def ws_connection_opened(self, app: str) -> None:
+        pass
+
+    def ws_connection_closed(self, app: str) -> None:
+        pass
+
+    def record_ws_message(self, app: str, direction: str) -> None:
+        pass
+
+    def record_subscription(self, app: str, channel_type: str) -> None:
+        pass
+
+    def record_throttle_decision(self, policy: str, allowed: bool) -> None:
+        pass
+
+
+_installed: SuiteMetrics = NullMetrics()
+
+
+def metrics() -> SuiteMetrics:
+    """The installed metrics implementation (:class:`NullMetrics` until one is installed)."""
+    return _installed
+
+
+def install_metrics(impl: SuiteMetrics) -> SuiteMetrics:
+    """Make ``impl`` the suite's metrics implementation; return the previous one.
+
+    Called from an app's ``ready()`` (observability installs its Prometheus metrics). Installing
+    :class:`NullMetrics` turns recording off again.
     """
-    if not apps.is_installed("forge_suite.observability"):
-        return None
-    try:
-        from forge_suite.observability import metrics
-    except ImportError:  # pragma: no cover - prometheus_client missing
-        return None
-    return metrics
+    global _installed
+    if not isinstance(impl, SuiteMetrics):
+        raise TypeError(f"{impl!r} does not implement forge_suite.core.metrics.SuiteMetrics")
+    previous, _installed = _installed, impl
+    return previous
+
+
+def suite_metrics() -> SuiteMetrics | None:
+    """Deprecated: use :func:`metrics`, which is never None.
+
+    Returns the installed implementation, or None while only :class:`NullMetrics` is there, so
+    callers written as ``if (m := suite_metrics()): m.record_job(...)`` keep working.
+    """
+    warnings.warn(
+        "forge_suite.core.metrics.suite_metrics() is deprecated; call metrics(), which "
+        "returns a no-op implementation instead of None.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return None if isinstance(_installed, NullMetrics) else _installed

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class ObservabilityConfig(AppConfig):
@@ -10,9 +11,14 @@ class ObservabilityConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
+        # Explicit registration (see docs/contributing.md): settings section, checks, signal
+        # receivers and the metrics implementation, each named here.
+        from forge_suite.core.metrics import install_metrics
+        from forge_suite.observability import checks as observability_checks
         from forge_suite.observability import conf, jobs
+        from forge_suite.observability.metrics import prometheus_metrics
 
         del conf  # imported to register FORGE["OBSERVABILITY"]
-
+        checks.register(observability_checks.check_task_metrics, checks.Tags.compatibility)
         jobs.connect()
+        install_metrics(prometheus_metrics)

@@ -6,12 +6,7 @@ import ipaddress
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
-
-
-def _positive(value: Any) -> str | None:
-    if value <= 0:
-        return f"must be greater than 0, got {value!r}"
-    return None
+from forge_suite.core.validators import positive
 
 
 def _networks(value: Any) -> str | None:
@@ -36,7 +31,7 @@ DEFAULTS: dict[str, Option] = {
         (int, float),
         "Seconds each health check may take before it counts as failed; checks run "
         "concurrently, so a probe answers within about this time.",
-        validator=_positive,
+        validator=positive,
     ),
     "HEALTH_NON_CRITICAL": Option(
         ["celery", "mail"],
@@ -78,7 +73,7 @@ DEFAULTS: dict[str, Option] = {
         "no proxy in front that sets it).",
     ),
     "REQUEST_ID_MAX_LENGTH": Option(
-        128, int, "Longest incoming request id accepted.", validator=_positive
+        128, int, "Longest incoming request id accepted.", validator=positive
     ),
     "ACCESS_LOG": Option(
         True,

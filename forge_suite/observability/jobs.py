@@ -3,7 +3,8 @@
 Connected from the app's ``ready()``: ``before_task_publish`` adds the current request id to
 the message headers, ``task_prerun`` makes it current in the worker (so every log line of the
 job carries it and Sentry tags the job's errors) and ``task_postrun`` clears it and, with
-``TASK_METRICS``, records the job in the suite metrics. Workers of a project whose ``LOGGING``
+``TASK_METRICS``, records the job in the suite metrics unless scheduling is installed (its job
+history owns the job metrics then, so a job is counted once). Workers of a project whose ``LOGGING``
 comes from :func:`~forge_suite.observability.logs.logging_config` keep that configuration
 instead of Celery's own log format.
 """
@@ -22,7 +23,7 @@ from forge_suite.observability.context import (
     valid_request_id,
 )
 
-__all__ = ["HEADER", "connect"]
+__all__ = ["HEADER", "connect", "scheduling_owns_job_metrics"]
 
 #: Name of the Celery message header carrying the request id.
 HEADER = "forge_request_id"
@@ -65,7 +66,7 @@ def _postrun(
     tag_sentry(None)
     from forge_suite.observability.conf import app_settings
 
-    if app_settings.TASK_METRICS and task is not None:
+    if app_settings.TASK_METRICS and task is not None and not scheduling_owns_job_metrics():
         from forge_suite.observability import metrics
 
         delivery = getattr(task.request, "delivery_info", None) or {}
@@ -73,6 +74,13 @@ def _postrun(
         metrics.record_job(
             str(queue), task.name, (state or "unknown").lower(), time.perf_counter() - started
         )
+
+
+def scheduling_owns_job_metrics() -> bool:
+    """True when scheduling's job history records ``forge_jobs_total`` (its one owner then)."""
+    from django.apps import apps
+
+    return apps.is_installed("forge_suite.scheduling")
 
 
 def _setup_logging(**kwargs: Any) -> None:

@@ -1,9 +1,9 @@
 """The one metrics module every Forge Suite app records through.
 
-Other apps call these functions (only when ``forge_suite.observability`` is installed); each is
-cheap and never raises. Metrics are Prometheus collectors from ``prometheus_client`` and are
-exported by the observability app's ``/metrics`` endpoint; without ``prometheus_client`` every
-function is a no-op.
+Other apps record through ``forge_suite.core.metrics.metrics()``, which the app's ``ready()``
+points at :data:`prometheus_metrics`; each call is cheap and never raises. Metrics are
+Prometheus collectors from ``prometheus_client`` and are exported by the observability app's
+``/metrics`` endpoint; without ``prometheus_client`` every function is a no-op.
 
 Multi-process servers (gunicorn workers, several Celery worker processes) use
 prometheus_client's multiprocess mode: set ``PROMETHEUS_MULTIPROC_DIR`` to an empty, writable
@@ -132,6 +132,23 @@ def record_throttle_decision(policy: str, allowed: bool) -> None:
     if THROTTLE_DECISIONS is not None:
         outcome = "allowed" if allowed else "limited"
         _safe(THROTTLE_DECISIONS.labels(policy=policy, outcome=outcome).inc)
+
+
+class PrometheusMetrics:
+    """The :class:`~forge_suite.core.metrics.SuiteMetrics` the observability app installs."""
+
+    record_job = staticmethod(record_job)
+    record_mail = staticmethod(record_mail)
+    record_event_appended = staticmethod(record_event_appended)
+    ws_connection_opened = staticmethod(ws_connection_opened)
+    ws_connection_closed = staticmethod(ws_connection_closed)
+    record_ws_message = staticmethod(record_ws_message)
+    record_subscription = staticmethod(record_subscription)
+    record_throttle_decision = staticmethod(record_throttle_decision)
+
+
+#: The instance installed by ``ObservabilityConfig.ready()``.
+prometheus_metrics = PrometheusMetrics()
 
 
 def multiprocess_dir() -> str | None:

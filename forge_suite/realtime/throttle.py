@@ -7,28 +7,22 @@ before they are checked, so a per-connection bucket is exact).
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
 from django.apps import apps
 
-__all__ = ["ClientEventLimiter", "TokenBucket", "parse_rate"]
+from forge_suite.core.rates import parse_rate as core_parse_rate
 
-_RATE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(s|sec|second|m|min|minute)\s*$")
-_UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60}
+__all__ = ["ClientEventLimiter", "TokenBucket", "parse_rate"]
 
 
 def parse_rate(rate: Any) -> tuple[int, float]:
-    """``"10/s"`` -> ``(10, 1.0)``; raises ValueError naming the bad value."""
-    match = _RATE_RE.match(rate) if isinstance(rate, str) else None
-    if not match:
-        raise ValueError(f"client_event_rate {rate!r} must look like '10/s' or '600/m'")
-    count, mult, unit = match.groups()
-    period = (int(mult) if mult else 1) * _UNITS[unit]
-    if int(count) <= 0:
-        raise ValueError(f"client_event_rate {rate!r} must allow at least one event")
-    return int(count), float(period)
+    """``"10/s"`` -> ``(10, 1.0)`` in the suite's one rate syntax; ValueError names the value."""
+    try:
+        return core_parse_rate(rate)
+    except ValueError as exc:
+        raise ValueError(f"client_event_rate {rate!r}: {exc}") from exc
 
 
 class TokenBucket:

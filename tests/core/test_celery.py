@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -53,3 +54,23 @@ def test_a_configured_broker_is_not_eager() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert out.stdout.split() == ["False", "redis://127.0.0.1:6379/9"]
+
+
+def test_the_app_lives_in_core_and_celery_dash_a_still_finds_it() -> None:
+    """``celery -A forge_suite.celery`` resolves the app defined in forge_suite.core.celery."""
+    from celery.app.utils import find_app
+
+    from forge_suite.core import celery as core_celery
+
+    assert app is core_celery.app
+    assert find_app("forge_suite.celery") is core_celery.app
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    out = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "forge_suite.celery", "report"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "celery.loaders.app.AppLoader" in out.stdout

@@ -168,13 +168,56 @@ def test_multiprocess_mode_sums_two_processes(tmp_path: Path, monkeypatch: Any) 
     assert line in body  # counters keep the dead process's total
 
 
-def test_task_metrics_are_recorded_through_celery_signals_only_when_enabled() -> None:
+def _jobs_total(task: str) -> float:
+    """forge_jobs_total of ``task`` summed over every queue and state label."""
+    from prometheus_client import REGISTRY
+
+    return sum(
+        s.value
+        for family in REGISTRY.collect()
+        if family.name == "forge_jobs"
+        for s in family.samples
+        if s.name == "forge_jobs_total" and s.labels.get("task") == task
+    )
+
+
+@pytest.mark.parametrize("task_metrics", [False, True])
+def test_a_job_is_counted_exactly_once(task_metrics: bool) -> None:
+    """Scheduling (installed here) owns forge_jobs_total; TASK_METRICS must not count again."""
     from tests.observability.tasks import log_in_job
 
+    before = _jobs_total("forge_obs_tests.log_in_job")
+    with override_settings(FORGE=forge(TASK_METRICS=task_metrics)):
+        log_in_job.delay("once")  # eager in the tests
+    assert _jobs_total("forge_obs_tests.log_in_job") == before + 1
+
+
+def test_task_metrics_count_through_celery_signals_when_scheduling_is_absent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from forge_suite.observability import jobs
+    from tests.observability.tasks import log_in_job
+
+    monkeypatch.setattr(jobs, "scheduling_owns_job_metrics", lambda: False)
     labels = {"queue": "eager", "task": "forge_obs_tests.log_in_job", "state": "success"}
     before = sample("forge_jobs_total", **labels)
-    log_in_job.delay("off")  # eager in the tests
+    log_in_job.delay("off")
     assert sample("forge_jobs_total", **labels) == before
     with override_settings(FORGE=forge(TASK_METRICS=True)):
         log_in_job.delay("on")
     assert sample("forge_jobs_total", **labels) == before + 1
+
+
+def test_a_check_warns_when_task_metrics_and_scheduling_would_both_count() -> None:
+    from forge_suite.observability.checks import check_task_metrics
+
+    assert check_task_metrics() == []
+    with override_settings(FORGE=forge(TASK_METRICS=True)):
+        warnings = check_task_metrics()
+        assert [w.id for w in warnings] == ["forge_observability.W001"]
+        assert "counted once" in warnings[0].msg
+        assert warnings[0].hint
+    # Registered by ObservabilityConfig.ready(), so manage.py check runs it.
+    from django.core.checks import registry
+
+    assert check_task_metrics in registry.registry.registered_checks

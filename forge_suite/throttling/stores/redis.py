@@ -11,7 +11,7 @@ import asyncio
 import weakref
 from typing import Any
 
-from forge_suite.core.redis import _redact, get_redis
+from forge_suite.core.redis import get_redis, redact_url
 from forge_suite.throttling.algorithms import Outcome
 from forge_suite.throttling.exceptions import StoreUnavailable
 from forge_suite.throttling.lua import SCRIPTS
@@ -60,7 +60,7 @@ class RedisStore(Store):
         return keys, args
 
     def _unavailable(self, exc: Exception) -> StoreUnavailable:
-        where = _redact(self.url) if self.url else 'FORGE["REDIS_URL"]'
+        where = redact_url(self.url) if self.url else 'FORGE["REDIS_URL"]'
         return StoreUnavailable(f"Redis at {where} failed: {exc}")
 
     def _hit(self, policy: Policy, key: str, cost: int) -> tuple[Outcome, int]:
