@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
+from forge_suite.core.validators import positive
 
 #: Per-app options and their defaults; each entry of ``APPS`` may override them.
 APP_DEFAULTS: dict[str, Any] = {
@@ -77,10 +78,6 @@ def _master_key_problem(value: Any) -> str | None:
     return None
 
 
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
 DEFAULTS: dict[str, Option] = {
     "APPS": Option(
         [{"id": "1000", "key": "forge-key", "secret": "forge-secret"}],
@@ -93,13 +90,13 @@ DEFAULTS: dict[str, Option] = {
         30,
         int,
         "Seconds of client silence before the server pings it (also told to clients).",
-        validator=_positive,
+        validator=positive,
     ),
     "PONG_TIMEOUT": Option(
         10,
         (int, float),
         "Seconds to wait for pusher:pong after a server ping before closing with 4201.",
-        validator=_positive,
+        validator=positive,
     ),
     "MAX_CONNECTIONS": Option(
         None,
@@ -113,7 +110,7 @@ DEFAULTS: dict[str, Option] = {
         (int, float),
         "Seconds one frame may take to hand to a client during a fan-out; a client that "
         "stops reading is closed with 4100 instead of stalling the process.",
-        validator=_positive,
+        validator=positive,
     ),
     "CHANNEL_LAYER": Option(
         "default",
@@ -138,7 +135,7 @@ DEFAULTS: dict[str, Option] = {
         30,
         (int, float),
         "Seconds a presence connection stays alive in Redis without a heartbeat.",
-        validator=_positive,
+        validator=positive,
     ),
     "CHANNEL_MODULES": Option(
         [],
@@ -157,7 +154,7 @@ DEFAULTS: dict[str, Option] = {
         int,
         "Seconds the last event of a cache- channel is kept for new subscribers (Pusher "
         "keeps it up to 30 minutes).",
-        validator=_positive,
+        validator=positive,
     ),
     "MAX_EVENT_DATA_SIZE": Option(
         10 * 1024, int, "Largest event data accepted by the HTTP API, in bytes."

@@ -136,8 +136,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
             return
         self.last_seen = time.monotonic()
         self.pinged_at = None
-        if self.hub.metrics:
-            self.hub.metrics.record_ws_message(self.app.id, "in")
+        self.hub.metrics.record_ws_message(self.app.id, "in")
         try:
             await self._handle(text_data, bytes_data)
         except ProtocolError as exc:
@@ -245,8 +244,8 @@ class PusherConsumer(AsyncWebsocketConsumer):
     async def _join(self, channel: str) -> None:
         self.subscriptions.add(channel)
         await self.hub.book.subscribe(self, channel)
-        if self.hub.metrics:
-            self.hub.metrics.record_subscription(self.app.id, channel_type(channel))
+        kind = "encrypted" if is_encrypted(channel) else channel_type(channel)
+        self.hub.metrics.record_subscription(self.app.id, kind)
 
     async def _join_presence(self, channel: str, data: dict[str, Any]) -> bool:
         channel_data = data.get("channel_data")

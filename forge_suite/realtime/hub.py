@@ -19,11 +19,12 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from forge_suite.core.metrics import suite_metrics
+from forge_suite.core.metrics import metrics
 from forge_suite.realtime.bookkeeping import Bookkeeper
 from forge_suite.realtime.conf import app_settings
+from forge_suite.realtime.redis_state import RedisState
 from forge_suite.realtime.registry import all_apps
-from forge_suite.realtime.state import CountResult, build_state
+from forge_suite.realtime.state import CountResult, MemoryState
 from forge_suite.realtime.transport import (
     MESSAGE_TYPE,
     Connection,
@@ -47,6 +48,17 @@ def count_frame(channel: str, count: int) -> str:
     return event_frame("pusher_internal:subscription_count", channel, data)
 
 
+def build_state(process_id: str) -> Any:
+    """Presence and counts in Redis when realtime has a Redis URL, else in this process."""
+    from forge_suite.core.conf import forge_settings
+
+    url = app_settings.REDIS_URL or forge_settings.REDIS_URL
+    ttl = float(app_settings.PRESENCE_TTL)
+    if url:
+        return RedisState(str(url), str(app_settings.KEY_PREFIX), ttl, process_id)
+    return MemoryState(ttl)
+
+
 class Hub:
     """Connections of this process, indexed by socket id, channel and signed-in user."""
 
@@ -56,7 +68,7 @@ class Hub:
         self.channels: dict[tuple[str, str], set[Connection]] = defaultdict(set)
         self.app_connections: dict[str, int] = defaultdict(int)
         self.state = build_state(self.process_id)
-        self.metrics = suite_metrics()
+        self.metrics = metrics()
         self.layer = layer()
         self.book = Bookkeeper(self)
         self.layer_channel = ""
@@ -113,15 +125,13 @@ class Hub:
     def add_connection(self, conn: Connection) -> None:
         self.connections[conn.socket_id] = conn
         self.app_connections[conn.app.id] += 1
-        if self.metrics:
-            self.metrics.ws_connection_opened(conn.app.id)
+        self.metrics.ws_connection_opened(conn.app.id)
 
     def remove_connection(self, conn: Connection) -> None:
         if self.connections.pop(conn.socket_id, None) is None:
             return
         self.app_connections[conn.app.id] -= 1
-        if self.metrics:
-            self.metrics.ws_connection_closed(conn.app.id)
+        self.metrics.ws_connection_closed(conn.app.id)
 
     def subscribe(self, conn: Connection, channel: str) -> None:
         self.channels[(conn.app.id, channel)].add(conn)
@@ -183,7 +193,7 @@ class Hub:
                     self._sending = None
                 sent += 1
         self._sending_task = None
-        if sent and self.metrics:
+        if sent:
             for _ in range(sent):
                 self.metrics.record_ws_message(app_id, "out")
         return sent

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import Protocol
 
 __all__ = [
     "CountChange",
@@ -25,7 +25,6 @@ __all__ = [
     "MemoryState",
     "PresenceEntry",
     "State",
-    "build_state",
 ]
 
 #: (app id, channel, user id, socket id, user info JSON) of a presence connection
@@ -172,17 +171,3 @@ class MemoryState:
 
     async def close(self) -> None:
         return None
-
-
-def build_state(process_id: str) -> Any:
-    """A Redis-backed state when a Redis URL is configured, else :class:`MemoryState`."""
-    from forge_suite.core.conf import forge_settings
-    from forge_suite.realtime.conf import app_settings
-
-    url = app_settings.REDIS_URL or forge_settings.REDIS_URL
-    ttl = float(app_settings.PRESENCE_TTL)
-    if url:
-        from forge_suite.realtime.redis_state import RedisState
-
-        return RedisState(str(url), str(app_settings.KEY_PREFIX), ttl, process_id)
-    return MemoryState(ttl)

@@ -41,9 +41,6 @@ ALLOWED_CYCLES: dict[frozenset[str], str] = {
     frozenset(
         {"forge_suite.seeding.bulk", "forge_suite.seeding.factories", "forge_suite.seeding.session"}
     ): "seeding",
-    # realtime workstream: the consumers <-> hub circle (issue 10; hub names PusherConsumer
-    # under TYPE_CHECKING).
-    frozenset({"forge_suite.realtime.consumers", "forge_suite.realtime.hub"}): "realtime",
 }
 
 
