@@ -47,6 +47,14 @@ def start_server() -> Iterator[Callable[..., Server]]:
             server.stop()
 
 
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[Server]:
+    """One server for every test of a module that only sends requests (no state to reset)."""
+    server = Server({"APPS": [APP], "CHANNEL_MODULES": ["tests.realtime.channel_routes"]})
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def redis_servers(
     start_server: Callable[..., Server], realtime_redis_url: str, run_prefix: str
