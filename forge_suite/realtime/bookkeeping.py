@@ -31,6 +31,7 @@ class Registry(Protocol):
 
     channels: dict[ChannelKey, set[Any]]
     state: Any
+    webhooks: Any
 
     def subscribe(self, conn: Connection, channel: str) -> None: ...
     def unsubscribe(self, conn: Connection, channel: str) -> None: ...
@@ -106,6 +107,8 @@ class Bookkeeper:
     # -- presence ------------------------------------------------------------------------------
     async def _joins(self, joins: list[Join]) -> list[Joined]:
         results, swept = await self.hub.state.presence_join_many(joins)
+        for app_id, channel, user_id in swept:
+            self.hub.webhooks.add(app_id, "member_removed", channel=channel, user_id=user_id)
         items: list[tuple[str, list[Any]]] = [
             (app_id, [channel, member_removed_frame(channel, user_id)])
             for app_id, channel, user_id in swept
@@ -116,6 +119,7 @@ class Bookkeeper:
             joins, results, strict=True
         ):
             if status == "first":
+                self.hub.webhooks.add(app_id, "member_added", channel=channel, user_id=user_id)
                 frame = member_added_frame(channel, user_id, user_info)
                 # Sockets whose member list is of this version or later already hold the user.
                 items.append((app_id, [channel, frame, socket_id, version]))
@@ -137,6 +141,8 @@ class Bookkeeper:
         return last
 
     async def members_removed(self, gone: list[Member]) -> None:
+        for app_id, channel, user_id in gone:
+            self.hub.webhooks.add(app_id, "member_removed", channel=channel, user_id=user_id)
         await self.publish(
             [
                 (app_id, [channel, member_removed_frame(channel, uid)])
@@ -180,6 +186,8 @@ class Bookkeeper:
             await self.leaves.submit((conn.app.id, channel, user_id, conn.socket_id))
 
     async def readd(self, entries: list[Any]) -> None:
+        for app_id, channel, user_id, _socket, _info in entries:
+            self.hub.webhooks.add(app_id, "member_added", channel=channel, user_id=user_id)
         await self.publish(
             [
                 (app_id, [channel, member_added_frame(channel, user_id, info), socket_id])

@@ -25,9 +25,36 @@ APP_DEFAULTS: dict[str, Any] = {
     # decrypts. None: encrypted channels are refused.
     "encryption_master_key": None,
     "subscription_count": False,  # push pusher_internal:subscription_count to subscribers
+    # URLs, or {"url": ..., "event_types": [...]} dicts (see forge_suite.realtime.webhooks)
+    "webhooks": [],
 }
 
 APP_REQUIRED = ("id", "key", "secret")
+
+#: Webhook events an app can subscribe to (``webhooks[].event_types``).
+EVENT_TYPES = (
+    "channel_occupied",
+    "channel_vacated",
+    "member_added",
+    "member_removed",
+    "client_event",
+    "cache_miss",
+)
+
+
+def webhooks_problem(value: Any) -> str | None:
+    """Why an app's ``webhooks`` setting is wrong (None if right)."""
+    if not isinstance(value, list):
+        return "must be a list of URLs or of {'url': ..., 'event_types': [...]} dicts"
+    for hook in value:
+        url = hook.get("url") if isinstance(hook, dict) else hook
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            return f"{hook!r} needs an http(s) url"
+        types = hook.get("event_types", []) if isinstance(hook, dict) else []
+        unknown = sorted(set(types) - set(EVENT_TYPES))
+        if unknown:
+            return f"unknown event_types {unknown} (known: {', '.join(EVENT_TYPES)})"
+    return None
 
 
 def _check_apps(value: Any) -> str | None:
@@ -50,6 +77,8 @@ def _check_apps(value: Any) -> str | None:
             seen[key].add(entry[key])
         if (problem := _master_key_problem(entry.get("encryption_master_key"))) is not None:
             return f"entry {index}: encryption_master_key {problem}"
+        if (problem := webhooks_problem(entry.get("webhooks", []))) is not None:
+            return f"entry {index}: webhooks {problem}"
         rate = entry.get("client_event_rate", APP_DEFAULTS["client_event_rate"])
         from forge_suite.realtime.throttle import parse_rate
 
@@ -154,6 +183,24 @@ DEFAULTS: dict[str, Option] = {
         int,
         "Seconds the last event of a cache- channel is kept for new subscribers (Pusher "
         "keeps it up to 30 minutes).",
+        validator=positive,
+    ),
+    "WEBHOOK_BATCH_DELAY": Option(
+        0.25,
+        (int, float),
+        "Seconds a process collects webhook events before posting them (Pusher: 250 ms).",
+        validator=positive,
+    ),
+    "WEBHOOK_BATCH_SIZE": Option(
+        20, int, "Most events in one webhook body (Pusher: 20).", validator=positive
+    ),
+    "WEBHOOK_TIMEOUT": Option(
+        5.0, (int, float), "Seconds to wait for a webhook receiver.", validator=positive
+    ),
+    "WEBHOOK_RETRIES": Option(
+        8,
+        int,
+        "Retries of a failed webhook delivery (scheduling's exponential backoff).",
         validator=positive,
     ),
     "MAX_EVENT_DATA_SIZE": Option(

@@ -331,8 +331,14 @@ class PusherConsumer(AsyncWebsocketConsumer):
             raise ProtocolError(
                 f"Client event rate limit exceeded ({self.app.client_event_rate})", 4301
             )
-        frame = event_frame(event, channel, data, self.presence.get(channel))
+        user_id = self.presence.get(channel)
+        frame = event_frame(event, channel, data, user_id)
         await publish({"app": self.app.id, "items": [[channel, frame]], "except": self.socket_id})
+        hook: dict[str, Any] = {"channel": channel, "event": event, "socket_id": self.socket_id}
+        hook["data"] = data if isinstance(data, str) else json.dumps(data)
+        if user_id is not None:
+            hook["user_id"] = user_id
+        self.hub.webhooks.add(self.app.id, "client_event", **hook)
 
 
 def _payload(data: Any) -> dict[str, Any]:

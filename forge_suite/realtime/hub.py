@@ -32,6 +32,7 @@ from forge_suite.realtime.transport import (
     layer,
     publish,
 )
+from forge_suite.realtime.webhooks import WebhookBatcher
 
 __all__ = ["MESSAGE_TYPE", "Connection", "Hub", "event_frame", "get_hub", "publish"]
 
@@ -71,6 +72,8 @@ class Hub:
         self.metrics = metrics()
         self.layer = layer()
         self.book = Bookkeeper(self)
+        self.webhooks = WebhookBatcher()
+        self._cache_missed: dict[tuple[str, str], float] = {}
         self.layer_channel = ""
         self._tasks: list[asyncio.Task[None]] = []
         self._closing_tasks: set[asyncio.Task[None]] = set()
@@ -113,6 +116,7 @@ class Hub:
             with contextlib.suppress(Exception):
                 await self.layer.group_discard(app_settings.GROUP, self.layer_channel)
         self._started = False
+        await self.webhooks.close()
         await self.state.close()
 
     # -- registry --------------------------------------------------------------------------
@@ -297,7 +301,9 @@ class Hub:
         apps = {app.id: app for app in all_apps()}
         items: dict[str, list[list[Any]]] = defaultdict(list)
         now = time.monotonic()
-        for app_id, channel, count, _event in rows:
+        for app_id, channel, count, event in rows:
+            if event:
+                self.webhooks.add(app_id, f"channel_{event}", channel=channel)
             app = apps.get(app_id)
             if app is None or not app.subscription_count or channel.startswith("presence-"):
                 continue
@@ -326,8 +332,13 @@ class Hub:
             self._count_later.pop(key, None)
 
     async def cache_missed(self, app_id: str, channel: str) -> None:
-        """A subscriber of a cache channel found it empty."""
-        return None
+        """A subscriber of a cache channel found it empty: one webhook per channel and batch."""
+        now = time.monotonic()
+        key = (app_id, channel)
+        if now - self._cache_missed.get(key, -1e9) < float(app_settings.WEBHOOK_BATCH_DELAY):
+            return
+        self._cache_missed[key] = now
+        self.webhooks.add(app_id, "cache_miss", channel=channel)
 
     async def _heartbeat_loop(self) -> None:
         interval = max(0.2, float(app_settings.PRESENCE_TTL) / 3)

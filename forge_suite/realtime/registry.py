@@ -39,6 +39,7 @@ class RealtimeApp:
     activity_timeout: int
     encryption_master_key: str | None = None
     subscription_count: bool = False
+    webhooks: tuple[Any, ...] = ()
 
     @classmethod
     def from_config(cls, entry: dict[str, Any]) -> RealtimeApp:
@@ -46,6 +47,7 @@ class RealtimeApp:
         if values["activity_timeout"] is None:
             values["activity_timeout"] = int(app_settings.ACTIVITY_TIMEOUT)
         values["name"] = values["name"] or values["id"]
+        values["webhooks"] = tuple(values["webhooks"] or ())
         return cls(**values)
 
 
