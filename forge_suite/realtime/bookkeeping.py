@@ -67,6 +67,31 @@ class Bookkeeper:
         self.counts: Coalescer[ChannelKey, int] = Coalescer("subscription count", self._counts)
         self.joins: Coalescer[Join, Joined] = Coalescer("presence join", self._joins)
         self.leaves: Coalescer[Leave, bool] = Coalescer("presence leave", self._leaves)
+        #: (app id, limit, +1 to connect or -1 to release) -> admitted?
+        self.admissions: Coalescer[tuple[str, int, int], bool] = Coalescer(
+            "connection limit", self._admissions
+        )
+
+    # -- connections per app (cluster-wide limit) ------------------------------------------------
+    async def admit(self, app_id: str, limit: int) -> bool:
+        """Count one more connection of ``app_id`` if the cluster has fewer than ``limit``."""
+        return await self.admissions.submit((app_id, limit, 1))
+
+    async def release(self, app_id: str, limit: int) -> None:
+        await self.admissions.submit((app_id, limit, -1))
+
+    async def _admissions(self, items: list[tuple[str, int, int]]) -> list[bool]:
+        per_app: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for index, (app_id, limit, _delta) in enumerate(items):
+            per_app[(app_id, limit)].append(index)
+        results = [True] * len(items)
+        for (app_id, limit), indexes in per_app.items():
+            wanted = [i for i in indexes if items[i][2] > 0]
+            released = len(indexes) - len(wanted)
+            admitted = await self.hub.state.admit_connections(app_id, limit, len(wanted), released)
+            for rank, index in enumerate(wanted):
+                results[index] = rank < admitted
+        return results
 
     # -- counts ------------------------------------------------------------------------------
     async def sync(self, app_id: str, channel: str) -> int:

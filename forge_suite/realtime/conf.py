@@ -14,7 +14,8 @@ from forge_suite.core.validators import positive
 #: Per-app options and their defaults; each entry of ``APPS`` may override them.
 APP_DEFAULTS: dict[str, Any] = {
     "name": "",
-    "max_connections": None,  # None: unlimited (per server process)
+    "max_connections": None,  # None: unlimited; counted over every server process (Redis)
+    "max_channels_per_connection": None,  # None: unlimited
     "max_message_size": 10 * 1024,  # bytes of one client frame
     "client_events": True,  # accept client-* events on private/presence channels
     "client_event_rate": "10/s",

@@ -69,6 +69,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
         self.last_seen = time.monotonic()
         self.pinged_at: float | None = None
         self.closing = False
+        self.admitted = False
         await self.accept()
         key = self.scope.get("url_route", {}).get("kwargs", {}).get("app_key", "")
         try:
@@ -91,9 +92,10 @@ class PusherConsumer(AsyncWebsocketConsumer):
             await self.fail(4100, "Over capacity", close=True)
             return
         limit = self.app.max_connections
-        if limit is not None and self.hub.app_connections[self.app.id] >= limit:
+        if limit is not None and not await self.hub.book.admit(self.app.id, limit):
             await self.fail(4004, "Application is over connection quota", close=True)
             return
+        self.admitted = limit is not None
         self.socket_id = self.hub.new_socket_id()
         self.limiter = ClientEventLimiter(self.app.id, self.socket_id, self.app.client_event_rate)
         self.hub.add_connection(self)
@@ -105,6 +107,11 @@ class PusherConsumer(AsyncWebsocketConsumer):
             return
         self.closing = True
         self.hub.remove_connection(self)
+        if self.admitted and self.app.max_connections is not None:
+            try:
+                await self.hub.book.release(self.app.id, self.app.max_connections)
+            except Exception:  # already logged per batch; the heartbeat rewrites the count
+                logger.debug("forge_realtime: releasing %s failed", self.socket_id)
         channels = list(self.subscriptions)
         self.subscriptions.clear()
         results = await asyncio.gather(
@@ -209,6 +216,10 @@ class PusherConsumer(AsyncWebsocketConsumer):
             await self.send_frame(
                 event_frame("pusher_internal:subscription_succeeded", channel, "{}")
             )
+            return
+        most = self.app.max_channels_per_connection
+        if most is not None and sum(not c.startswith("#") for c in self.subscriptions) >= most:
+            await self._subscription_error(channel, f"At most {most} channels per connection", 403)
             return
         kind = channel_type(channel)
         if kind == "private":

@@ -281,8 +281,12 @@ class Hub:
                 if user_id is not None:
                     info = conn.presence_info.get(channel, "null")
                     entries.append((app_id, channel, user_id, conn.socket_id, info))
-        apps = [app.id for app in all_apps()]
+        configured = all_apps()
+        apps = [app.id for app in configured]
         readded, dead_counts, swept = await self.state.heartbeat(entries, apps)
+        limited = [app.id for app in configured if app.max_connections is not None]
+        if limited:  # repairs a count that a failed release or a stall left wrong
+            await self.state.set_connections({a: self.app_connections[a] for a in limited})
         if swept:
             self.book.forget_counts()
         await self.book.flush_dirty()

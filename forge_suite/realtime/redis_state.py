@@ -180,6 +180,32 @@ return readded
 """
 
 
+# KEYS: procs zset, connections hash of the app.
+# ARGV: process, now, limit, add, remove, this process's expiry.
+# Releases ``remove`` connections of this process, then admits up to ``add`` while the live
+# processes' connections stay under ``limit``; returns how many were admitted.
+_ADMIT = """
+redis.call('ZADD', KEYS[1], ARGV[6], ARGV[1])
+local mine = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') - tonumber(ARGV[5])
+if mine < 0 then mine = 0 end
+local total = mine
+local flat = redis.call('HGETALL', KEYS[2])
+for i = 1, #flat, 2 do
+  if flat[i] ~= ARGV[1] then
+    local alive = redis.call('ZSCORE', KEYS[1], flat[i])
+    if alive and tonumber(alive) > tonumber(ARGV[2]) then
+      total = total + tonumber(flat[i + 1])
+    else
+      redis.call('HDEL', KEYS[2], flat[i])
+    end
+  end
+end
+local admitted = math.max(0, math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) - total))
+redis.call('HSET', KEYS[2], ARGV[1], mine + admitted)
+return admitted
+"""
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -206,6 +232,7 @@ class RedisState:
         self._counts = self.redis.register_script(_COUNTS)
         self._alive = self.redis.register_script(_ALIVE)
         self._refresh = self.redis.register_script(_REFRESH)
+        self._admit = self.redis.register_script(_ADMIT)
 
     def _members_key(self, app: str, channel: str) -> str:
         return f"{self.prefix}:{app}:presence:{channel}"
@@ -326,6 +353,20 @@ class RedisState:
         readded = [entries[int(i) - 1] for i in replies[1]] if entries else []
         counts = [(_text(a), _text(c), int(n), _text(e)) for a, c, n, e in rows]
         return readded, counts, bool(swept)
+
+    async def admit_connections(self, app: str, limit: int, add: int, remove: int) -> int:
+        """Release ``remove`` and admit up to ``add`` connections under the cluster's ``limit``."""
+        keys = [self._procs_key, f"{self.prefix}:{app}:conns"]
+        now = time.time()
+        args = [self.process_id, now, limit, add, remove, now + self.ttl]
+        return int(await self._admit(keys=keys, args=args))
+
+    async def set_connections(self, counts: dict[str, int]) -> None:
+        """Write this process's connections per app (heartbeat: repairs drift and sweeps)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for app, count in counts.items():
+            pipe.hset(f"{self.prefix}:{app}:conns", self.process_id, count)
+        await pipe.execute()
 
     async def close(self) -> None:
         await self.redis.aclose()

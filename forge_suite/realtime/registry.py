@@ -40,6 +40,7 @@ class RealtimeApp:
     encryption_master_key: str | None = None
     subscription_count: bool = False
     webhooks: tuple[Any, ...] = ()
+    max_channels_per_connection: int | None = None
 
     @classmethod
     def from_config(cls, entry: dict[str, Any]) -> RealtimeApp:

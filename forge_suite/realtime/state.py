@@ -66,6 +66,11 @@ class State(Protocol):
         """Refresh TTLs; returns (members re-added, counts of dead processes, swept?)."""
         ...
 
+    async def admit_connections(self, app: str, limit: int, add: int, remove: int) -> int:
+        """Release ``remove`` connections, then admit up to ``add`` under ``limit`` (cluster)."""
+        ...
+
+    async def set_connections(self, counts: dict[str, int]) -> None: ...
     async def close(self) -> None: ...
 
 
@@ -78,6 +83,7 @@ class MemoryState:
         self.conns: dict[tuple[str, str, str], dict[str, float]] = defaultdict(dict)
         self.counts: dict[str, dict[str, int]] = defaultdict(dict)
         self.versions: dict[tuple[str, str], int] = defaultdict(int)
+        self.connections: dict[str, int] = defaultdict(int)
 
     def _prune(self, key: tuple[str, str, str]) -> dict[str, float]:
         now = time.time()
@@ -168,6 +174,15 @@ class MemoryState:
                 members[user_id] = user_info
                 readded.append(entry)
         return readded, [], False
+
+    async def admit_connections(self, app: str, limit: int, add: int, remove: int) -> int:
+        current = max(0, self.connections[app] - remove)
+        admitted = max(0, min(add, limit - current))
+        self.connections[app] = current + admitted
+        return admitted
+
+    async def set_connections(self, counts: dict[str, int]) -> None:
+        self.connections.update(counts)
 
     async def close(self) -> None:
         return None

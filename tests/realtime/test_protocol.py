@@ -293,3 +293,21 @@ async def test_metrics_are_recorded() -> None:
     await client.comm.disconnect()
     await asyncio.sleep(0.05)
     assert value(metrics.WS_CONNECTIONS, app="77") == open_before
+
+
+async def test_channels_per_connection_are_limited(settings: Any) -> None:
+    settings.FORGE = {
+        "REALTIME": {"APPS": [{**APP, "max_channels_per_connection": 2}]},
+    }
+    client = Client()
+    await client.open()
+    for name in ("a", "b"):
+        assert (await client.subscribe(name))["event"] == "pusher_internal:subscription_succeeded"
+    refused = await client.subscribe("c")
+    assert refused["event"] == "pusher:subscription_error"
+    assert refused["data"]["status"] == 403
+    assert "At most 2 channels" in refused["data"]["error"]
+    await client.send("pusher:unsubscribe", {"channel": "a"})
+    assert (await client.subscribe("a"))["event"] == "pusher:error"  # 4009 of the refusal
+    assert (await client.recv())["event"] == "pusher_internal:subscription_succeeded"
+    await client.comm.disconnect()

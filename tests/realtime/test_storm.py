@@ -110,3 +110,17 @@ async def test_a_reconnect_storm_has_no_failure(
         output = server.output()
         assert "Traceback" not in output, output[-3000:]
         assert "failed" not in output, output[-3000:]
+
+
+async def test_max_connections_of_an_app_counts_every_process(redis_servers: Any) -> None:
+    config = {"APPS": [{**APP, "max_connections": 3}]}
+    a, b = redis_servers(config), redis_servers(config)
+    result = await storm([a.port, b.port], APP["key"], APP["secret"], 5, lambda i: "news")
+    assert len(result.clients) == 3
+    assert len(result.failures) == 2
+    assert all("4004" in failure for failure in result.failures), result.failures
+    await close_all(result.clients[:1])
+    await asyncio.sleep(0.3)  # the release is one batched Redis call away
+    again = await storm([b.port], APP["key"], APP["secret"], 2, lambda i: "news")
+    assert (len(again.clients), len(again.failures)) == (1, 1)
+    await close_all(result.clients[1:] + again.clients)
