@@ -127,9 +127,22 @@ class Hub:
                 return sid
 
     def add_connection(self, conn: Connection) -> None:
+        if not self.connections:  # the first socket shows on the admin page at once
+            task = asyncio.create_task(self._report_connections())
+            self._closing_tasks.add(task)
+            task.add_done_callback(self._closing_tasks.discard)
         self.connections[conn.socket_id] = conn
         self.app_connections[conn.app.id] += 1
         self.metrics.ws_connection_opened(conn.app.id)
+
+    async def _report_connections(self) -> None:
+        await asyncio.sleep(0)
+        try:
+            await self.state.set_connections(
+                {app.id: self.app_connections[app.id] for app in all_apps()}
+            )
+        except Exception as exc:
+            logger.debug("forge_realtime: reporting connections failed: %s", exc)
 
     def remove_connection(self, conn: Connection) -> None:
         if self.connections.pop(conn.socket_id, None) is None:
@@ -284,9 +297,9 @@ class Hub:
         configured = all_apps()
         apps = [app.id for app in configured]
         readded, dead_counts, swept = await self.state.heartbeat(entries, apps)
-        limited = [app.id for app in configured if app.max_connections is not None]
-        if limited:  # repairs a count that a failed release or a stall left wrong
-            await self.state.set_connections({a: self.app_connections[a] for a in limited})
+        # For the admin page and the connection limits; repairs a count that a failed
+        # release or a stall left wrong.
+        await self.state.set_connections({a: self.app_connections[a] for a in apps})
         if swept:
             self.book.forget_counts()
         await self.book.flush_dirty()

@@ -368,5 +368,12 @@ class RedisState:
             pipe.hset(f"{self.prefix}:{app}:conns", self.process_id, count)
         await pipe.execute()
 
+    async def connections_by_process(self, app: str) -> dict[str, int]:
+        """Connections of ``app`` per live server process."""
+        now = time.time()
+        flat = await self.redis.hgetall(f"{self.prefix}:{app}:conns")
+        alive = {_text(p) for p in await self.redis.zrangebyscore(self._procs_key, now, "+inf")}
+        return {_text(p): int(n) for p, n in flat.items() if _text(p) in alive}
+
     async def close(self) -> None:
         await self.redis.aclose()

@@ -71,6 +71,7 @@ class State(Protocol):
         ...
 
     async def set_connections(self, counts: dict[str, int]) -> None: ...
+    async def connections_by_process(self, app: str) -> dict[str, int]: ...
     async def close(self) -> None: ...
 
 
@@ -183,6 +184,9 @@ class MemoryState:
 
     async def set_connections(self, counts: dict[str, int]) -> None:
         self.connections.update(counts)
+
+    async def connections_by_process(self, app: str) -> dict[str, int]:
+        return {"this process": self.connections.get(app, 0)}
 
     async def close(self) -> None:
         return None

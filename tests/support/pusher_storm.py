@@ -34,6 +34,7 @@ class StormResult:
     clients: list[StormClient]
     failures: list[str]
     seconds: float
+    retried: int = 0
 
 
 async def _open(
@@ -91,25 +92,39 @@ async def storm(
     *,
     timeout: float = 30,
     user_prefix: str = "",
+    retries: int = 0,
 ) -> StormResult:
     """Connect and subscribe ``count`` clients at once (spread over ``port`` if a list).
 
     Client ``i`` joins ``channel_of(i)`` as user ``f"{user_prefix}{i}"``; failures are
-    reported, not raised.
+    reported, not raised. ``retries`` > 0 makes a failed client try again after 1-3 s, as
+    pusher-js reconnects (``StormResult.retried`` counts those attempts).
     """
+    import random
+
     ports = port if isinstance(port, list) else [port]
+    retried = 0
+
+    async def one(i: int) -> StormClient:
+        nonlocal retried
+        for attempt in range(retries + 1):
+            try:
+                return await _open(
+                    ports[i % len(ports)], key, secret, channel_of(i), f"{user_prefix}{i}", timeout
+                )
+            except Exception:
+                if attempt == retries:
+                    raise
+                retried += 1
+                await asyncio.sleep(random.uniform(1.0, 3.0))
+        raise AssertionError("unreachable")
+
     started = time.monotonic()
-    results = await asyncio.gather(
-        *(
-            _open(ports[i % len(ports)], key, secret, channel_of(i), f"{user_prefix}{i}", timeout)
-            for i in range(count)
-        ),
-        return_exceptions=True,
-    )
+    results = await asyncio.gather(*(one(i) for i in range(count)), return_exceptions=True)
     seconds = time.monotonic() - started
     clients = [r for r in results if isinstance(r, StormClient)]
     failures = [repr(r) for r in results if isinstance(r, BaseException)]
-    return StormResult(clients, failures, seconds)
+    return StormResult(clients, failures, seconds, retried)
 
 
 async def close_all(clients: list[StormClient]) -> None:
