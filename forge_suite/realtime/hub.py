@@ -307,7 +307,7 @@ class Hub:
             await self.book.readd(readded)
         if dead_counts:
             await self.counts_changed(dead_counts)
-        gone = []
+        gone: list[tuple[str, str, str]] = []
         for app_id, channel in presence_channels:
             _members, removed = await self.state.presence_members(app_id, channel)
             gone.extend((app_id, channel, user_id) for user_id in removed)
