@@ -54,7 +54,13 @@ def channel_info(server: BenchServer, channel: str) -> dict[str, Any]:
     import pusher
 
     client = pusher.Pusher(
-        app_id="1", key=APP_KEY, secret=SECRET, host="127.0.0.1", port=server.port, ssl=False
+        app_id="1",
+        key=APP_KEY,
+        secret=SECRET,
+        host="127.0.0.1",
+        port=server.port,
+        ssl=False,
+        timeout=60,  # the server is busy with the storm
     )
     return dict(client.channel_info(channel, ["subscription_count"]))
 
@@ -200,7 +206,7 @@ def main() -> None:
             client = redis.Redis.from_url(redis_url)
             for key in client.scan_iter(match=f"{prefix}*", count=1000):
                 client.delete(key)
-        print(name, json.dumps(result, default=str))
+        print(name, json.dumps(result, default=str), flush=True)
     print(f"load: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
 
 

@@ -8,7 +8,7 @@ layer, eager Celery and local disk. Set these to run on real services:
 - ``CELERY_BROKER_URL``  e.g. ``redis://127.0.0.1:6379/1`` or ``amqp://guest:guest@127.0.0.1//``
 - ``DJANGO_DEBUG``       ``0`` to turn DEBUG off; ``DJANGO_SECRET_KEY``; ``DJANGO_ALLOWED_HOSTS``
 - ``FORGE_ENVIRONMENT``  environment name for seeders (default from DEBUG)
-- ``METRICS_TOKEN``      bearer token for ``/metrics`` (loopback may always scrape)
+- ``METRICS_TOKEN``      bearer token for ``/metrics`` (without it only loopback under DEBUG)
 - ``SENTRY_DSN``         report errors to Sentry (secrets and personal data scrubbed)
 """
 
@@ -60,7 +60,14 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "example_project.livechat",
+    "example_project.maildemo",
+    "example_project.orders",  # eventstore demo
 ]
+# Scheduling needs django-celery-beat, which does not allow Django 6.1 yet: without it the
+# demo runs without the scheduling app and its housekeeping jobs (docs/installation.md).
+if __import__("importlib.util").util.find_spec("django_celery_beat") is None:
+    _NEEDS_BEAT = ("forge_suite.scheduling", "django_celery_beat", "example_project.housekeeping")
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app not in _NEEDS_BEAT]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -154,6 +161,10 @@ FORGE: dict[str, object] = {
         "CHANNEL_MODULES": ["example_project.livechat.channels"],
     },
 }
+
+# Mailer demo (example_project/maildemo): the bell's private channel, public link base URL.
+FORGE["REALTIME"]["CHANNEL_MODULES"].append("example_project.maildemo.channels")  # type: ignore[index]
+FORGE["MAILER"] = {"BASE_URL": os.environ.get("SITE_URL", "http://localhost:8000")}
 
 # Throttling demo (example_project/api_demo): GCRA on /api-demo/, a token bucket for check().
 FORGE["THROTTLING"] = {

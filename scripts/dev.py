@@ -5,10 +5,16 @@
     python3 scripts/dev.py test   install the test dependencies and run the suite on SQLite,
                                   then on PostgreSQL (required under CI=true)
     python3 scripts/dev.py lint   ruff, ruff format --check, mypy and the docs build
+    python3 scripts/dev.py js     install the Node packages the JavaScript tests use (npm ci),
+                                  or say loudly why they cannot run
+    python3 scripts/dev.py django-version
+                                  print the Django this interpreter has; exit 1 if it is not
+                                  the one $FORGE_EXPECT_DJANGO names (tox runs this)
 
-Everything is installed into ``.venv`` next to this checkout; a re-run installs again only when
-``pyproject.toml`` changed. Arguments after ``--`` go to the underlying command
-(``dev.py test -- -k throttling``, ``dev.py run -- 0.0.0.0:8000``).
+Everything is installed into ``.venv`` next to this checkout (``.forge-venv`` when ``.venv`` is
+a file, as tox 4 may leave one); a re-run installs again only when ``pyproject.toml`` changed.
+Arguments after ``--`` go to the underlying command (``dev.py test -- -k throttling``,
+``dev.py run -- 0.0.0.0:8000``).
 """
 
 from __future__ import annotations
@@ -23,10 +29,23 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV = Path(os.environ.get("FORGE_VENV", ROOT / ".venv"))
+
+
+def default_venv() -> Path:
+    """``.venv``, unless something else (tox 4 writes a ``.venv`` *file*) took that name."""
+    if "FORGE_VENV" in os.environ:
+        return Path(os.environ["FORGE_VENV"])
+    preferred = ROOT / ".venv"
+    if preferred.exists() and not preferred.is_dir():
+        return ROOT / ".forge-venv"
+    return preferred
+
+
+VENV = default_venv()
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 PG_URL = os.environ.get("FORGE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/forge")
+JS_DIRS = [ROOT / "tests" / "realtime" / "js"]
 
 
 def say(message: str) -> None:
@@ -42,6 +61,10 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> int:
 
 
 def ensure_venv(extras: str) -> None:
+    if VENV.exists() and not VENV.is_dir():
+        sys.exit(f"{VENV} is a file, not a virtualenv: set FORGE_VENV to a directory")
+    if VENV.name != ".venv" and "FORGE_VENV" not in os.environ:
+        say(f".venv is not a directory (tox writes a .venv file); using {VENV.name}/ instead")
     if not PYTHON.exists():
         say(f"creating virtualenv {VENV.name}/")
         venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
@@ -78,8 +101,63 @@ def cmd_run(extra: list[str]) -> int:
     return run([str(PYTHON), "manage.py", "quickstart", *extra])
 
 
+def ensure_js() -> list[str]:
+    """``npm ci`` where a lockfile changed since the last install; return what cannot run."""
+    import shutil
+
+    skipped = []
+    for folder in JS_DIRS:
+        lock = folder / "package-lock.json"
+        if not lock.exists():
+            continue
+        where = folder.relative_to(ROOT)
+        if not (shutil.which("node") and shutil.which("npm")):
+            skipped.append(
+                f"the JavaScript tests in {where}: Node.js and npm are not installed "
+                "(install them, e.g. the Debian packages nodejs and npm, and re-run)"
+            )
+            continue
+        digest = hashlib.sha256(lock.read_bytes()).hexdigest()[:16]
+        stamp = folder / "node_modules" / f".forge-lock-{digest}"
+        if stamp.exists():
+            continue
+        say(f"npm ci in {where} (its package-lock.json changed)")
+        npm = ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"]
+        if subprocess.call(npm, cwd=folder) != 0:
+            skipped.append(f"the JavaScript tests in {where}: `npm ci` failed (output above)")
+            continue
+        stamp.parent.mkdir(exist_ok=True)  # npm creates no node_modules for a lockfile without deps
+        stamp.touch()
+    for what in skipped:
+        say(f"SKIPPED {what}")
+    return skipped
+
+
+def cmd_js(extra: list[str]) -> int:
+    return 1 if ensure_js() and (truthy("CI") or truthy("FORGE_REQUIRE_SERVICES")) else 0
+
+
+def cmd_django_version(extra: list[str]) -> int:
+    """Print this interpreter's Django; fail when it is not ``$FORGE_EXPECT_DJANGO`` (x.y)."""
+    import django
+
+    version = django.get_version()
+    expected = os.environ.get("FORGE_EXPECT_DJANGO", "").strip()
+    say(f"Django {version} ({django.__file__})")
+    if expected and ".".join(map(str, django.VERSION[:2])) != expected:
+        print(
+            f"ERROR: this environment names Django {expected} but has Django {version}: a "
+            "dependency made pip replace the pinned Django. See docs/installation.md for "
+            "which apps support which Django.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 def cmd_test(extra: list[str]) -> int:
     ensure_venv("dev")
+    js_skipped = ensure_js()
     ci = truthy("CI") or truthy("FORGE_REQUIRE_SERVICES")
     coverage = ["--cov=forge_suite", "--cov-report="] if ci or truthy("FORGE_COVERAGE") else []
     pytest = [str(PYTHON), "-m", "pytest", *coverage]
@@ -113,6 +191,15 @@ def cmd_test(extra: list[str]) -> int:
     for name, code, seconds in results:
         meaning = {0: "passed", 5: "FAILED: no tests ran (pytest exit 5)"}.get(code, "FAILED")
         say(f"{name}: {meaning} (exit {code}, {seconds:.0f}s)")
+    tested = subprocess.run(
+        [str(PYTHON), "-c", "import django; print(django.get_version())"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    say(f"tested on Django {tested or 'unknown'}")
+    for what in js_skipped:
+        say(f"SKIPPED {what}")
     return 0 if all(code == 0 for _, code, _ in results) else 1
 
 
@@ -150,7 +237,13 @@ def cmd_lint(extra: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "test": cmd_test, "lint": cmd_lint}
+COMMANDS = {
+    "run": cmd_run,
+    "test": cmd_test,
+    "lint": cmd_lint,
+    "js": cmd_js,
+    "django-version": cmd_django_version,
+}
 
 
 def main(argv: list[str]) -> int:

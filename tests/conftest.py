@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import django
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -19,12 +20,41 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return [
         f"forge: database={vendor} redis={settings.TEST_REDIS_URL} "
-        f"services_required={services_required()}"
+        f"services_required={services_required()}",
+        # seams: the Django actually under test, and the apps this run leaves out.
+        f"forge: Django {django.get_version()}",
+        *(f"forge: LEFT OUT {app}: {why}" for app, why in settings.LEFT_OUT_APPS.items()),
     ]
+
+
+# seams: the tests of an app left out of INSTALLED_APPS (tests/settings.py) are not collected.
+collect_ignore = [
+    app.rsplit(".", 1)[-1] for app in settings.LEFT_OUT_APPS if app.startswith("forge_suite.")
+]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the run's media folder (tests/settings.py), once, from the pytest process."""
+    import os
+    import shutil
+
+    media = str(settings.MEDIA_ROOT)
+    if os.path.basename(media) == f"forge-tests-media-{os.getpid()}":
+        shutil.rmtree(media, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect PostgreSQL-only tests on a SQLite run (they run in the PostgreSQL run)."""
+    # seams: tests marked needs_apps("forge_suite.x") leave with the apps this run leaves out.
+    left_out = set(settings.LEFT_OUT_APPS)
+    keep = [
+        item
+        for item in items
+        if not any(set(m.args) & left_out for m in item.iter_markers("needs_apps"))
+    ]
+    if len(keep) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
     if connection.vendor == "postgresql":
         return
     selected, deselected = [], []

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 from django.core import checks
+from django.core.signals import setting_changed
 
 
 class ObservabilityConfig(AppConfig):
@@ -15,10 +16,11 @@ class ObservabilityConfig(AppConfig):
         # receivers and the metrics implementation, each named here.
         from forge_suite.core.metrics import install_metrics
         from forge_suite.observability import checks as observability_checks
-        from forge_suite.observability import conf, jobs
+        from forge_suite.observability import conf, health, jobs
         from forge_suite.observability.metrics import prometheus_metrics
 
         del conf  # imported to register FORGE["OBSERVABILITY"]
         checks.register(observability_checks.check_task_metrics, checks.Tags.compatibility)
         jobs.connect()
+        setting_changed.connect(health.forget_reports, dispatch_uid="forge_observability.health")
         install_metrics(prometheus_metrics)

@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
-from forge_suite.core.validators import positive
+from forge_suite.core.validators import non_negative, positive
 
 
 def _networks(value: Any) -> str | None:
@@ -33,6 +33,13 @@ DEFAULTS: dict[str, Option] = {
         "concurrently, so a probe answers within about this time.",
         validator=positive,
     ),
+    "HEALTH_READY_CACHE": Option(
+        1.0,
+        (int, float),
+        "Seconds a /health/ready result is reused, so a burst of probes runs the checks once; "
+        "0 runs them on every probe. /health/ and manage.py health always run them.",
+        validator=non_negative,
+    ),
     "HEALTH_NON_CRITICAL": Option(
         ["celery", "mail"],
         (list, tuple),
@@ -55,14 +62,16 @@ DEFAULTS: dict[str, Option] = {
     "METRICS_TOKEN": Option(
         None,
         str,
-        "Bearer token accepted on /metrics ('Authorization: Bearer <token>'); None disables "
-        "token access.",
+        "Bearer token required on /metrics ('Authorization: Bearer <token>') from every "
+        "address; None means access by address only.",
         nullable=True,
     ),
     "METRICS_ALLOWED_IPS": Option(
-        ["127.0.0.1/32", "::1/128"],
+        None,
         (list, tuple),
-        "Client addresses or networks allowed on /metrics without a token (REMOTE_ADDR).",
+        "Client addresses or networks (REMOTE_ADDR) allowed on /metrics; with METRICS_TOKEN "
+        "they also need the token. None means loopback when DEBUG is on and nobody otherwise.",
+        nullable=True,
         validator=_networks,
     ),
     "REQUEST_ID_HEADER": Option("X-Request-ID", str, "Header carrying the request id in and out."),

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from forge_suite.observability.context import get_request_id
+from forge_suite.observability.scrubbing import scrub_text
 
 __all__ = [
     "FILTER_NAME",
@@ -60,6 +61,23 @@ def _drop_empty_context(
     return event_dict
 
 
+def _scrub_secrets(logger: Any, method_name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Filter secrets in query strings out of the line (the same rule as the Sentry events).
+
+    Django's request log passes the request as an extra (rendered as
+    ``<WSGIRequest: GET '/x?token=...'>``) and the development server logs the request line
+    with its query string. The record itself is left alone for other handlers.
+    """
+    for key, value in list(event_dict.items()):
+        if key.startswith("_"):
+            continue
+        if isinstance(value, str):
+            event_dict[key] = scrub_text(value)
+        elif hasattr(value, "get_full_path") or key == "request":
+            event_dict[key] = scrub_text(str(value))
+    return event_dict
+
+
 def _shared_processors() -> list[Any]:
     import structlog
 
@@ -71,6 +89,7 @@ def _shared_processors() -> list[Any]:
         structlog.stdlib.ExtraAdder(),
         _add_request_id,
         _drop_empty_context,
+        _scrub_secrets,
     ]
 
 

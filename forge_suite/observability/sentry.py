@@ -10,49 +10,17 @@ the request id of the request or Celery job they happened in.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from forge_suite.observability.context import get_request_id
+from forge_suite.observability.scrubbing import FILTERED, SENSITIVE_KEYS, is_sensitive, scrub_text
 
 __all__ = ["SENSITIVE_KEYS", "init", "make_before_send", "scrub_event"]
 
-#: Key fragments (lower case) whose values are always replaced by ``FILTERED``.
-SENSITIVE_KEYS: tuple[str, ...] = (
-    "password",
-    "passwd",
-    "pwd",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "auth",
-    "credential",
-    "cookie",
-    "session",
-    "csrf",
-    "private_key",
-    "card",
-    "cvv",
-    "cvc",
-    "iban",
-    "ssn",
-    "email",
-    "phone",
-    "remote_addr",
-    "x_forwarded_for",
-    "x-forwarded-for",
-    "x_real_ip",
-    "ip_address",
-)
-FILTERED = "[Filtered]"
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-
 
 def _sensitive(key: Any, keys: tuple[str, ...]) -> bool:
-    lowered = str(key).lower()
-    return any(fragment in lowered for fragment in keys)
+    return is_sensitive(key, keys)
 
 
 def _scrub(value: Any, keys: tuple[str, ...], depth: int = 0) -> Any:
@@ -69,7 +37,8 @@ def _scrub(value: Any, keys: tuple[str, ...], depth: int = 0) -> Any:
             return [value[0], FILTERED]
         return [_scrub(v, keys, depth + 1) for v in value]
     if isinstance(value, str):
-        return _EMAIL.sub(FILTERED, value)
+        # Frame locals hold reprs such as "<WSGIRequest: GET '/x?token=...'>".
+        return scrub_text(value, keys)
     return value
 
 
@@ -78,7 +47,7 @@ def _scrub_body(data: Any, keys: tuple[str, ...]) -> Any:
         try:
             parsed = json.loads(data)
         except ValueError:
-            return FILTERED if _sensitive(data, keys) else _EMAIL.sub(FILTERED, data)
+            return FILTERED if _sensitive(data, keys) else scrub_text(data, keys)
         return _scrub(parsed, keys)
     return _scrub(data, keys)
 
@@ -90,7 +59,7 @@ def _scrub_query(query: Any, keys: tuple[str, ...]) -> Any:
     for part in query.split("&"):
         name, sep, _value = part.partition("=")
         parts.append(f"{name}{sep}{FILTERED}" if sep and _sensitive(name, keys) else part)
-    return _EMAIL.sub(FILTERED, "&".join(parts))
+    return scrub_text("&".join(parts), keys)
 
 
 def scrub_event(event: dict[str, Any], keys: Iterable[str] = SENSITIVE_KEYS) -> dict[str, Any]:
@@ -117,7 +86,7 @@ def scrub_event(event: dict[str, Any], keys: Iterable[str] = SENSITIVE_KEYS) -> 
     for exception in (event.get("exception") or {}).get("values") or []:
         # Database errors quote the offending values, e.g. "Key (email)=(a@b.c) already exists".
         if isinstance(exception.get("value"), str):
-            exception["value"] = _EMAIL.sub(FILTERED, exception["value"])
+            exception["value"] = scrub_text(exception["value"], fragments)
         for frame in (exception.get("stacktrace") or {}).get("frames") or []:
             if isinstance(frame.get("vars"), dict):
                 frame["vars"] = _scrub(frame["vars"], fragments)
@@ -128,9 +97,9 @@ def scrub_event(event: dict[str, Any], keys: Iterable[str] = SENSITIVE_KEYS) -> 
             if isinstance(crumb.get("data"), dict):
                 crumb["data"] = _scrub(crumb["data"], fragments)
             if isinstance(crumb.get("message"), str):
-                crumb["message"] = _EMAIL.sub(FILTERED, crumb["message"])
+                crumb["message"] = scrub_text(crumb["message"], fragments)
     if isinstance(event.get("message"), str):
-        event["message"] = _EMAIL.sub(FILTERED, event["message"])
+        event["message"] = scrub_text(event["message"], fragments)
     if isinstance(event.get("contexts"), dict):
         event["contexts"] = _scrub(event["contexts"], fragments)
     if isinstance(event.get("logentry"), dict):

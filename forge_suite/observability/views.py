@@ -56,8 +56,12 @@ class HealthView(HealthCheckView):
         for component in health.components(self.scope):
             yield component.check
 
+    def max_age(self) -> float:
+        """Seconds a report may be reused; 0: the full report always runs every check."""
+        return 0.0
+
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        self.report = await health.run(self.scope)
+        self.report = await health.run_cached(self.scope, self.max_age())
         self.results = self.report.results
         status = self.report.http_status
         if _wants_html(request):
@@ -78,24 +82,52 @@ class HealthView(HealthCheckView):
 class ReadyView(HealthView):
     scope = "ready"
 
+    def max_age(self) -> float:
+        """``HEALTH_READY_CACHE``: a burst of readiness probes runs the checks once."""
+        return float(app_settings.HEALTH_READY_CACHE)
 
-def _client_allowed(request: HttpRequest) -> bool:
-    token = app_settings.METRICS_TOKEN
-    header = request.headers.get("authorization", "")
-    if token and header.startswith("Bearer "):
-        return hmac.compare_digest(header[7:].strip().encode(), str(token).encode())
+
+#: Who may scrape /metrics without a token when ``METRICS_ALLOWED_IPS`` is not set and DEBUG is on.
+_LOOPBACK = ("127.0.0.1/32", "::1/128")
+
+
+def _allowed_networks() -> tuple[str, ...]:
+    """The explicit ``METRICS_ALLOWED_IPS``, else loopback under DEBUG, else nobody."""
+    from django.conf import settings
+
+    configured = app_settings.METRICS_ALLOWED_IPS
+    if configured is not None:
+        return tuple(str(net) for net in configured)
+    return _LOOPBACK if settings.DEBUG else ()
+
+
+def _address_allowed(request: HttpRequest, networks: tuple[str, ...]) -> bool:
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
         return False
-    return any(
-        address in ipaddress.ip_network(str(net), strict=False)
-        for net in app_settings.METRICS_ALLOWED_IPS
-    )
+    return any(address in ipaddress.ip_network(net, strict=False) for net in networks)
+
+
+def _client_allowed(request: HttpRequest) -> bool:
+    """A configured token is always required (no address bypasses it); without one, the address.
+
+    With both a token and an explicit ``METRICS_ALLOWED_IPS``, a scraper needs both.
+    """
+    token = app_settings.METRICS_TOKEN
+    if token:
+        header = request.headers.get("authorization", "")
+        if not header.startswith("Bearer "):
+            return False
+        if not hmac.compare_digest(header[7:].strip().encode(), str(token).encode()):
+            return False
+        explicit = app_settings.METRICS_ALLOWED_IPS
+        return explicit is None or _address_allowed(request, tuple(str(n) for n in explicit))
+    return _address_allowed(request, _allowed_networks())
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """django-prometheus' exporter behind a token or an IP allowlist (403 otherwise).
+    """django-prometheus' exporter behind a token and/or an IP allowlist (403 otherwise).
 
     With ``PROMETHEUS_MULTIPROC_DIR`` set it aggregates every worker process's metrics.
     """

@@ -23,7 +23,7 @@ from celery import signals as celery_signals
 from django.db import transaction
 from django.utils import timezone
 
-from forge_suite.core.metrics import suite_metrics
+from forge_suite.core.metrics import metrics
 from forge_suite.scheduling.conf import app_settings
 
 logger = logging.getLogger("forge_suite.scheduling.history")
@@ -150,14 +150,10 @@ def _immediate(task: Any) -> bool:
 _KNOWN_STATES = frozenset(
     {"STARTED", "SUCCESS", "FAILURE", "RETRY", "LOST", "REVOKED", "REJECTED", "IGNORED"}
 )
-_metrics_module: list[Any] = []
 
 
 def _metrics() -> Any:
-    # INSTALLED_APPS does not change in a running process: look the module up once.
-    if not _metrics_module:
-        _metrics_module.append(suite_metrics())
-    return _metrics_module[0]
+    return metrics()  # the installed SuiteMetrics (a no-op without observability)
 
 
 def _excluded(name: str) -> bool:

@@ -11,7 +11,7 @@ from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 
 from forge_suite.core.conf import forge_settings
-from forge_suite.core.metrics import suite_metrics
+from forge_suite.core.metrics import metrics
 from forge_suite.throttling import dynamic
 from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.decision import Decision
@@ -179,8 +179,8 @@ def _failed(policy: Policy, key: str, exc: StoreUnavailable) -> Decision:
 
 
 def _record(decision: Decision) -> Decision:
-    if not decision.unlimited and (metrics := suite_metrics()):
-        metrics.record_throttle_decision(decision.policy, decision.allowed)
+    if not decision.unlimited:
+        metrics().record_throttle_decision(decision.policy, decision.allowed)
     return decision
 
 

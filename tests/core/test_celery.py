@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from celery import shared_task
 
 from forge_suite.celery import app
@@ -25,6 +26,7 @@ def test_tests_run_eagerly() -> None:
     assert add.delay(2, 3).get(timeout=1) == 5
 
 
+@pytest.mark.needs_apps("example_project.site")
 def test_no_broker_means_eager_by_default() -> None:
     """A project that sets no CELERY_BROKER_URL runs tasks in-process (fresh interpreter)."""
     code = (
@@ -41,6 +43,7 @@ def test_no_broker_means_eager_by_default() -> None:
     assert out.stdout.split() == ["True", "True"]
 
 
+@pytest.mark.needs_apps("example_project.site")
 def test_a_configured_broker_is_not_eager() -> None:
     code = (
         "import django, os;"

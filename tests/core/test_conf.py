@@ -91,6 +91,7 @@ def test_app_section_must_be_a_dict() -> None:
         assert "forge_core.E001" in check_ids(run_checks())
 
 
+@pytest.mark.needs_apps("forge_suite.seeding")
 def test_unknown_key_inside_an_app_section_is_named() -> None:
     with override_settings(FORGE={"SEEDING": {"NOT_A_SETTING": 1}}):
         messages = [m for m in run_checks() if m.id == "forge_core.E003"]
@@ -98,6 +99,7 @@ def test_unknown_key_inside_an_app_section_is_named() -> None:
     assert "FORGE['SEEDING']['NOT_A_SETTING']" in messages[0].msg
 
 
+@pytest.mark.needs_apps("forge_suite.mailer")
 def test_section_of_an_app_that_is_not_installed_warns() -> None:
     from django.conf import settings
 

@@ -57,6 +57,7 @@ def test_refused_forms_name_the_value(value: Any, problem: str) -> None:
     assert repr(value) in str(info.value)
 
 
+@pytest.mark.needs_apps("forge_suite.realtime", "forge_suite.throttling")
 def test_throttling_and_realtime_parse_with_core() -> None:
     from forge_suite.realtime.throttle import parse_rate as realtime_parse
     from forge_suite.throttling.exceptions import InvalidRate
@@ -75,6 +76,7 @@ def test_throttling_and_realtime_parse_with_core() -> None:
 CANDIDATES = ["10/sec", "10/second", "600/min", "10/s", "600/m", "5/10s", "10/h", "4/", "10/S"]
 
 
+@pytest.mark.needs_apps("forge_suite.realtime", "forge_suite.throttling")
 @pytest.mark.parametrize("rate", CANDIDATES)
 async def test_client_event_rate_is_refused_by_check_or_works_with_throttling(
     settings: Any, rate: str

@@ -39,6 +39,7 @@ def test_the_check_names_the_key_and_the_problem(settings: Any) -> None:
     assert any("REDIS_MAX_CONNECTIONS" in m and "greater than 0" in m for m in messages), messages
 
 
+@pytest.mark.needs_apps("forge_suite.observability")
 def test_observability_uses_the_shared_validators(settings: Any) -> None:
     settings.FORGE = {"OBSERVABILITY": {"HEALTH_TIMEOUT": 0}}
     messages = [m.msg for m in check_forge_setting()]

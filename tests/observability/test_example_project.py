@@ -17,7 +17,12 @@ def test_example_project_probes_metrics_and_json_logs(
 ) -> None:
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "SENTRY_DSN"):
         monkeypatch.delenv(name, raising=False)
-    server = Server("example_project.settings", FORGE_DATA_DIR=str(tmp_path), DJANGO_DEBUG="0")
+    server = Server(
+        "example_project.settings",
+        FORGE_DATA_DIR=str(tmp_path),
+        DJANGO_DEBUG="0",
+        METRICS_TOKEN="example-token",
+    )
     try:
         status, body, headers = server.get("/health/live", {"X-Request-ID": "demo-1"})
         assert status == 200
@@ -25,7 +30,9 @@ def test_example_project_probes_metrics_and_json_logs(
         status, body, _ = server.get("/health/ready")
         assert status == 200, body
         assert json.loads(body)["status"] == "pass"
-        status, body, _ = server.get("/metrics")
+        status, _, _ = server.get("/metrics")
+        assert status == 403  # a configured token is required, from loopback too
+        status, body, _ = server.get("/metrics", {"Authorization": "Bearer example-token"})
         text = body.decode()
         assert status == 200
         # Request metrics (middleware), database metrics (instrumented engine), cache metrics.

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from io import StringIO
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.core.management import call_command
@@ -128,12 +128,22 @@ def test_a_failing_critical_component_fails_ready_and_is_named() -> None:
     assert data["checks"]["database:default"][0]["status"] == "pass"
 
 
+def _unreachable_smtp() -> dict[str, Any]:
+    """Mail settings pointing at a port nothing listens on, in the running Django's style."""
+    import django
+
+    backend = "django.core.mail.backends.smtp.EmailBackend"
+    if django.VERSION >= (6, 1):
+        return {
+            "MAILERS": {
+                "default": {"BACKEND": backend, "OPTIONS": {"host": "127.0.0.1", "port": 1}}
+            }
+        }
+    return {"EMAIL_BACKEND": backend, "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": 1}
+
+
 def test_a_failing_non_critical_component_only_warns() -> None:
-    with override_settings(
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=1,  # nothing listens there
-    ):
+    with override_settings(**_unreachable_smtp()):
         status, data, _ = get_json("/health/")
         ready_status, _, _ = get_json("/health/ready")
     assert data["checks"]["mail"][0]["status"] == "fail"
@@ -177,7 +187,7 @@ def test_a_check_that_never_returns_costs_one_thread_not_one_per_probe(
     caches = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     }
-    with override_settings(CACHES=caches, FORGE=forge(HEALTH_TIMEOUT=0.5)):
+    with override_settings(CACHES=caches, FORGE=forge(HEALTH_TIMEOUT=0.5, HEALTH_READY_CACHE=0)):
         outputs = []
         for _ in range(4):
             _, data, _ = get_json("/health/ready")
@@ -226,6 +236,37 @@ def test_skip_and_extra_checks() -> None:
     assert "always-ok" in found
     assert data["checks"]["always-ok"][0]["status"] == "pass"
     assert status == 200
+
+
+@pytest.fixture
+def counting() -> list[str]:
+    Counting.runs.clear()
+    return Counting.runs
+
+
+def test_a_burst_of_readiness_probes_runs_the_checks_once(
+    counting: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(health, "_clock", lambda: now[0])
+    extra = [("counting", "tests.observability.test_health.Counting", {})]
+    with override_settings(FORGE=forge(HEALTH_EXTRA_CHECKS=extra, HEALTH_READY_CACHE=5)):
+        for _ in range(3):
+            assert get_json("/health/ready")[0] == 200
+        assert len(counting) == 1
+        get_json("/health/")  # the full report is never cached
+        assert len(counting) == 2
+        now[0] += 5.1  # older than HEALTH_READY_CACHE: run again
+        get_json("/health/ready")
+        assert len(counting) == 3
+    # A settings change drops the cached report (a new configuration is checked at once).
+    with override_settings(FORGE=forge(HEALTH_EXTRA_CHECKS=extra, HEALTH_READY_CACHE=5)):
+        get_json("/health/ready")
+        assert len(counting) == 4
+    with override_settings(FORGE=forge(HEALTH_EXTRA_CHECKS=extra, HEALTH_READY_CACHE=0)):
+        get_json("/health/ready")
+        get_json("/health/ready")
+        assert len(counting) == 6
 
 
 def test_command_prints_each_component_and_exits_zero() -> None:
@@ -309,3 +350,13 @@ class AlwaysOk(HealthCheck):
 
     def run(self) -> None:
         return None
+
+
+@dataclasses.dataclass
+class Counting(HealthCheck):
+    """Counts its runs (readiness caching test)."""
+
+    runs: ClassVar[list[str]] = []
+
+    def run(self) -> None:
+        self.runs.append("ran")

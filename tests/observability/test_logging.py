@@ -79,3 +79,40 @@ def test_structlog_loggers_go_through_the_same_handler() -> None:
     assert data["order"] == 7
     assert data["request_id"] == "s-1"
     assert data["logger"] == "structured"
+
+
+def test_query_string_secrets_are_filtered_from_django_request_and_server_lines() -> None:
+    """Django's request log (request extra) and the dev server's request line kept secrets."""
+    from django.test import Client, override_settings
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(json_formatter())
+    request_logger = logging.getLogger("django.request")
+    request_logger.addHandler(handler)
+    try:
+        with override_settings(ROOT_URLCONF="tests.observability.urls"):
+            client = Client(raise_request_exception=False)
+            response = client.post("/t/boom?token=qs-secret-1&page=2&api_key=qs-secret-2", {})
+        assert response.status_code == 500
+    finally:
+        request_logger.removeHandler(handler)
+    server_line = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /t/hello?session_token=qs-secret-3&q=ok HTTP/1.1", "200", "17"),
+        None,
+    )
+    stream.write(json_formatter().format(server_line) + "\n")
+    output = stream.getvalue()
+    for secret in ("qs-secret-1", "qs-secret-2", "qs-secret-3"):
+        assert secret not in output
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert "token=[Filtered]&page=2" in lines[0]["request"]
+    assert "/t/boom" in lines[0]["event"]
+    assert lines[-1]["event"] == '"GET /t/hello?session_token=[Filtered]&q=ok HTTP/1.1" 200 17'
+    # The record keeps the real request object for other handlers (e.g. mail to admins).
+    assert "qs-secret-3" in server_line.args[0]

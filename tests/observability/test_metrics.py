@@ -28,7 +28,12 @@ def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def test_loopback_is_allowed_by_default_and_shows_suite_metrics() -> None:
+#: What a test needs to scrape /metrics from the test client (REMOTE_ADDR 127.0.0.1).
+LOOPBACK = forge(METRICS_ALLOWED_IPS=["127.0.0.1/32", "::1/128"])
+
+
+@override_settings(FORGE=LOOPBACK)
+def test_an_allowlisted_address_sees_the_suite_metrics() -> None:
     metrics.record_mail("smtp", "sent")
     metrics.record_throttle_decision("login", allowed=False)
     response = Client().get("/metrics")  # the test client's REMOTE_ADDR is 127.0.0.1
@@ -39,25 +44,50 @@ def test_loopback_is_allowed_by_default_and_shows_suite_metrics() -> None:
     assert 'forge_throttle_decisions_total{outcome="limited",policy="login"}' in body
 
 
+def test_loopback_is_trusted_by_default_only_under_debug() -> None:
+    """Loopback used to be trusted implicitly; behind a local proxy that is every client."""
+    with override_settings(FORGE={}, DEBUG=False):
+        assert Client().get("/metrics").status_code == 403
+    with override_settings(FORGE={}, DEBUG=True):
+        assert Client().get("/metrics").status_code == 200
+        assert Client(REMOTE_ADDR="203.0.113.9").get("/metrics").status_code == 403
+
+
 def test_other_addresses_get_403() -> None:
     response = Client(REMOTE_ADDR="203.0.113.9").get("/metrics")
     assert response.status_code == 403
     assert b"forge_" not in response.content
 
 
-def test_allowlisted_networks_and_the_token() -> None:
-    options = forge(METRICS_ALLOWED_IPS=["10.0.0.0/8"], METRICS_TOKEN="s3cret-token")
-    with override_settings(FORGE=options):
-        assert Client(REMOTE_ADDR="10.1.2.3").get("/metrics").status_code == 200
-        assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 403
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_configured_token_is_never_bypassed_by_loopback(debug: bool) -> None:
+    """With METRICS_TOKEN set, loopback (and any address) needs the token."""
+    with override_settings(FORGE=forge(METRICS_TOKEN="s3cret-token"), DEBUG=debug):
+        assert Client().get("/metrics").status_code == 403
+        bad = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong")
+        assert bad.status_code == 403
         outsider = Client(REMOTE_ADDR="203.0.113.9")
         ok = outsider.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token")
         assert ok.status_code == 200
-        bad = outsider.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong")
-        assert bad.status_code == 403
-        # A wrong token is refused even from an allowed address.
-        inside = Client(REMOTE_ADDR="10.1.2.3").get("/metrics", HTTP_AUTHORIZATION="Bearer no")
-        assert inside.status_code == 403
+
+
+def test_an_explicit_allowlist_without_a_token() -> None:
+    with override_settings(FORGE=forge(METRICS_ALLOWED_IPS=["10.0.0.0/8"])):
+        assert Client(REMOTE_ADDR="10.1.2.3").get("/metrics").status_code == 200
+        assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 403
+        assert Client(REMOTE_ADDR="not-an-ip").get("/metrics").status_code == 403
+
+
+def test_allowlist_and_token_together_need_both() -> None:
+    options = forge(METRICS_ALLOWED_IPS=["10.0.0.0/8"], METRICS_TOKEN="s3cret-token")
+    with override_settings(FORGE=options):
+        inside = Client(REMOTE_ADDR="10.1.2.3")
+        assert inside.get("/metrics").status_code == 403
+        assert inside.get("/metrics", HTTP_AUTHORIZATION="Bearer no").status_code == 403
+        ok = inside.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token")
+        assert ok.status_code == 200
+        outsider = Client(REMOTE_ADDR="203.0.113.9")
+        assert outsider.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 403
 
 
 def test_the_contract_functions_record() -> None:
@@ -82,6 +112,7 @@ def test_metric_updates_never_raise() -> None:
     metrics.record_job("q", "t", "success", runtime="not a number")  # type: ignore[arg-type]
 
 
+@override_settings(FORGE=LOOPBACK)
 def test_django_prometheus_request_metrics_are_wired() -> None:
     wired = with_middleware(MIDDLEWARE)
     assert wired[0] == BEFORE
@@ -138,6 +169,7 @@ RECORD = (
 )
 
 
+@override_settings(FORGE=LOOPBACK)
 def test_multiprocess_mode_sums_two_processes(tmp_path: Path, monkeypatch: Any) -> None:
     env = subprocess_env(PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     pids = []
@@ -181,6 +213,7 @@ def _jobs_total(task: str) -> float:
     )
 
 
+@pytest.mark.needs_apps("forge_suite.scheduling")
 @pytest.mark.parametrize("task_metrics", [False, True])
 def test_a_job_is_counted_exactly_once(task_metrics: bool) -> None:
     """Scheduling (installed here) owns forge_jobs_total; TASK_METRICS must not count again."""
@@ -208,6 +241,7 @@ def test_task_metrics_count_through_celery_signals_when_scheduling_is_absent(
     assert sample("forge_jobs_total", **labels) == before + 1
 
 
+@pytest.mark.needs_apps("forge_suite.scheduling")
 def test_a_check_warns_when_task_metrics_and_scheduling_would_both_count() -> None:
     from forge_suite.observability.checks import check_task_metrics
 

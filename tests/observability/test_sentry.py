@@ -65,6 +65,23 @@ def test_a_view_exception_reaches_sentry_tagged_and_scrubbed(sentry_on: SentrySt
     assert "very-secret-token" not in everything
 
 
+def test_query_string_secrets_do_not_reach_sentry_through_frame_locals(
+    sentry_on: SentryStandIn,
+) -> None:
+    """The request's repr in frame locals carried ?token=... six times into the event."""
+    client = Client(raise_request_exception=False)
+    response = client.post("/t/boom?token=qs-secret-1&page=2&api_key=qs-secret-2", {})
+    assert response.status_code == 500
+    sentry_sdk.flush(timeout=5)
+    event = sentry_on.wait_for_event()
+    everything = "\n".join(sentry_on.bodies)
+    assert "qs-secret-1" not in everything
+    assert "qs-secret-2" not in everything
+    frames = event["exception"]["values"][-1]["stacktrace"]["frames"]
+    reprs = [v for f in frames for v in (f.get("vars") or {}).values() if isinstance(v, str)]
+    assert any("token=[Filtered]&page=2" in r for r in reprs), reprs
+
+
 def test_the_tag_does_not_leak_into_later_events(sentry_on: SentryStandIn) -> None:
     client = Client(raise_request_exception=False)
     client.post("/t/boom", {"username": "a"}, HTTP_X_REQUEST_ID="r-1")
@@ -118,6 +135,18 @@ def test_scrub_event_covers_headers_query_frames_user_and_breadcrumbs() -> None:
         "data": {"token": "[Filtered]"},
     }
     assert out["extra"] == {"secret_key": "[Filtered]", "count": 3}
+
+
+def test_scrub_text_filters_sensitive_parameters_only() -> None:
+    from forge_suite.observability.scrubbing import scrub_text
+
+    text = "<WSGIRequest: GET '/x?token=abc&page=2;api_key=k&next=/y?auth=z#frag'>"
+    assert scrub_text(text) == (
+        "<WSGIRequest: GET '/x?token=[Filtered]&page=2;api_key=[Filtered]"
+        "&next=/y?auth=[Filtered]#frag'>"
+    )
+    assert scrub_text("GET /a?empty_token=&q=1") == "GET /a?empty_token=&q=1"
+    assert scrub_text("mail bob@example.org") == "mail [Filtered]"
 
 
 def test_scrub_event_covers_exception_messages_message_and_contexts() -> None:

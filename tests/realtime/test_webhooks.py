@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pusher
 import pytest
 
 from tests.realtime.harness import APP
+from tests.support.http_sink import HttpSink
 
 # The servers run deliveries as scheduling jobs, whose history needs the test database.
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -27,37 +26,21 @@ def db_env() -> dict[str, str]:
 SIGN = {"key": APP["key"], "secret": APP["secret"]}
 
 
-class Receiver:
-    """A webhook endpoint on loopback recording every request (answers 200)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+class Receiver(HttpSink):
+    """The shared HTTP sink, reading what arrives as Pusher webhooks."""
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/pusher/webhook"
+    def hook_url(self) -> str:
+        return f"{self.url}/pusher/webhook"
 
     def events(self) -> list[dict[str, Any]]:
         official = pusher.Pusher(app_id=APP["id"], key=APP["key"], secret=APP["secret"])
         found = []
-        for headers, body in self.requests:
+        for request in list(self.requests):
             valid = official.validate_webhook(
-                headers["X-Pusher-Key"], headers["X-Pusher-Signature"], body.decode()
+                request.headers["x-pusher-key"],
+                request.headers["x-pusher-signature"],
+                request.body.decode(),
             )
             assert valid is not None, "the official library refused a webhook"
             found.extend(valid["events"])
@@ -71,16 +54,11 @@ class Receiver:
                 return events
             time.sleep(0.1)
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-    yield found
-    found.close()
+    with Receiver() as found:
+        yield found
 
 
 def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
@@ -90,7 +68,7 @@ def named(events: list[dict[str, Any]], name: str) -> list[dict[str, Any]]:
 def test_webhooks_fire_once_for_the_cluster_and_validate(
     redis_servers: Any, node: Any, receiver: Receiver
 ) -> None:
-    config = {"APPS": [{**APP, "webhooks": [receiver.url]}]}
+    config = {"APPS": [{**APP, "webhooks": [receiver.hook_url]}]}
     a, b = redis_servers(config, **db_env()), redis_servers(config, **db_env())
     for client, server, user in (("on_a", a, "1"), ("on_b", b, "2")):
         node.connect(client, server, sign={**SIGN, "user_id": user})
@@ -106,9 +84,12 @@ def test_webhooks_fire_once_for_the_cluster_and_validate(
 
     def complete(events: list[dict[str, Any]]) -> bool:
         vacated = {e["channel"] for e in named(events, "channel_vacated")}
-        return {"news", "presence-room.1", "private-chat.1", "cache-empty"} <= vacated
+        gone = {e["user_id"] for e in named(events, "member_removed")}
+        return {"news", "presence-room.1", "private-chat.1", "cache-empty"} <= vacated and (
+            gone == {"1", "2"}
+        )
 
-    events = receiver.wait_for(complete, timeout=15)
+    events = receiver.wait_for(complete, timeout=30)
     occupied = sorted(e["channel"] for e in named(events, "channel_occupied"))
     vacated = sorted(e["channel"] for e in named(events, "channel_vacated"))
     channels = ["cache-empty", "news", "presence-room.1", "private-chat.1"]
@@ -125,14 +106,16 @@ def test_webhooks_fire_once_for_the_cluster_and_validate(
     assert json.loads(client_event["data"]) == {}
     # Batched: fewer requests than events, each body at most 20 events.
     assert len(receiver.requests) < len(events)
-    assert all(len(json.loads(body)["events"]) <= 20 for _, body in receiver.requests)
+    assert all(len(request.json()["events"]) <= 20 for request in receiver.requests)
 
 
 def test_event_types_filter_and_a_forged_signature_is_refused(
     start_server: Any, node: Any, receiver: Receiver
 ) -> None:
     config = {
-        "APPS": [{**APP, "webhooks": [{"url": receiver.url, "event_types": ["channel_vacated"]}]}]
+        "APPS": [
+            {**APP, "webhooks": [{"url": receiver.hook_url, "event_types": ["channel_vacated"]}]}
+        ]
     }
     server = start_server(config, **db_env())
     node.connect("one", server)
@@ -141,6 +124,7 @@ def test_event_types_filter_and_a_forged_signature_is_refused(
     node.send(cmd="unsubscribe", id="one", channel="news")
     events = receiver.wait_for(lambda e: named(e, "channel_vacated"))
     assert [e["name"] for e in events] == ["channel_vacated"]
-    headers, body = receiver.requests[0]
+    first = receiver.requests[0]
     official = pusher.Pusher(app_id=APP["id"], key=APP["key"], secret=APP["secret"])
-    assert official.validate_webhook(headers["X-Pusher-Key"], "0" * 64, body.decode()) is None
+    forged = official.validate_webhook(first.headers["x-pusher-key"], "0" * 64, first.body.decode())
+    assert forged is None
