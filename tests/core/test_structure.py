@@ -36,9 +36,6 @@ ALLOWED_LONG_MODULES: dict[str, str] = {
 }
 #: Import cycles (as the set of modules involved) that their owners are breaking.
 ALLOWED_CYCLES: dict[frozenset[str], str] = {
-    # realtime workstream: the consumers <-> hub circle (issue 10; hub names PusherConsumer
-    # under TYPE_CHECKING).
-    frozenset({"forge_suite.realtime.consumers", "forge_suite.realtime.hub"}): "realtime",
     # eventstore workstream: outbox -> tasks -> outbox and outbox <-> listeners, through
     # function-local imports (merged after issue 10's seams; found by this test).
     frozenset(
