@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "example_project.housekeeping",
     "example_project.livechat",
     "example_project.maildemo",
+    "example_project.orders",  # eventstore demo
 ]
 # Scheduling needs django-celery-beat, which does not allow Django 6.1 yet: without it the
 # demo runs without the scheduling app and its housekeeping jobs (docs/installation.md).

@@ -10,5 +10,11 @@ class EventstoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
-        from forge_suite.eventstore import conf  # noqa: F401  registers FORGE["EVENTSTORE"]
+        from forge_suite.core import checks as _core_checks  # noqa: F401  the FORGE checks
+        from forge_suite.eventstore import (  # noqa: F401  registers settings, checks, actions
+            checks,
+            conf,
+            observers,
+            outbox,
+            webhooks,
+        )

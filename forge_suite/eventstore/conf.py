@@ -2,8 +2,81 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from forge_suite.core.conf import AppSettings, Option
 
-DEFAULTS: dict[str, Option] = {}
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def _non_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be 0 or more"
+
+
+DEFAULTS: dict[str, Option] = {
+    "NOTIFY": Option(
+        True,
+        bool,
+        "On PostgreSQL, send NOTIFY on each append so live projections wake at once "
+        "(they poll as well, so nothing is lost if it is off).",
+    ),
+    "NOTIFY_CHANNEL": Option("forge_eventstore", str, "PostgreSQL channel used for NOTIFY."),
+    "POLL_INTERVAL": Option(
+        1.0,
+        (int, float),
+        "Seconds between polls of live projections and the outbox.",
+        validator=_positive,
+    ),
+    "READ_BATCH": Option(
+        1000, int, "Events read per batch by projections and catch-up readers.", validator=_positive
+    ),
+    "OUTBOX_MAX_ATTEMPTS": Option(
+        8, int, "Attempts before an outbox message is dead-lettered.", validator=_positive
+    ),
+    "OUTBOX_BACKOFF": Option(
+        5.0,
+        (int, float),
+        "Seconds before the first retry; each further retry waits twice as long (plus jitter).",
+        validator=_non_negative,
+    ),
+    "OUTBOX_BACKOFF_MAX": Option(
+        6 * 3600.0,
+        (int, float),
+        "Longest wait between two attempts, in seconds.",
+        validator=_positive,
+    ),
+    "OUTBOX_LEASE": Option(
+        300.0,
+        (int, float),
+        "Seconds a claimed message stays invisible to other dispatchers before it is retried "
+        "(a dispatcher that dies mid-delivery is recovered after this).",
+        validator=_positive,
+    ),
+    "OUTBOX_BATCH": Option(100, int, "Messages claimed per dispatcher round.", validator=_positive),
+    "DISPATCH_ON_COMMIT": Option(
+        True,
+        bool,
+        "Deliver queued listeners' messages right after the transaction commits (through a "
+        "Celery task when a broker is configured, in-process when jobs are eager). The "
+        "worker's outbox dispatcher delivers whatever this misses.",
+    ),
+    "WEBHOOK_TIMEOUT": Option(
+        15.0, (int, float), "Seconds per webhook request.", validator=_positive
+    ),
+    "WEBHOOK_ENDPOINTS": Option(
+        {},
+        dict,
+        "Webhook endpoints defined in settings: {name: {'url': ..., 'secret': 'whsec_...'}}. "
+        "Endpoints can also be created in the admin.",
+    ),
+    "PROJECTIONS": Option(
+        [],
+        (list, tuple),
+        "Dotted paths of the Projector classes that `eventstore_worker` runs.",
+        import_string=True,
+    ),
+}
 
 app_settings = AppSettings("EVENTSTORE", DEFAULTS)
