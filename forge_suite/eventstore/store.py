@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from forge_suite.core.metrics import metrics
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
 from forge_suite.eventstore.events import (
@@ -302,11 +303,9 @@ def _insert_generic(
 
 
 def _record_metrics(recorded: list[RecordedEvent]) -> None:
-    from forge_suite.core.metrics import suite_metrics
-
-    if (m := suite_metrics()) is not None:
-        for event in recorded:
-            m.record_event_appended(event.type)
+    record = metrics().record_event_appended
+    for event in recorded:
+        record(event.type)
 
 
 def _rows(connection: Any, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
