@@ -190,6 +190,9 @@ LOGGING = logging_config(debug=DEBUG, level=os.environ.get("DJANGO_LOG_LEVEL", "
 MIDDLEWARE = with_middleware(MIDDLEWARE)
 DATABASES = instrument_databases(DATABASES)
 CACHES = instrument_caches(CACHES)
+# eventstore demo: `manage.py eventstore_worker` keeps the order summary live; the paid-order
+# observer calls the "shop" webhook endpoint (create it in the admin).
+FORGE["EVENTSTORE"] = {"PROJECTIONS": ["example_project.orders.projections.OrderSummaryProjector"]}
 FORGE["OBSERVABILITY"] = {"METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None}
 if os.environ.get("SENTRY_DSN"):
     from forge_suite.observability import sentry
