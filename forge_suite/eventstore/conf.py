@@ -12,6 +12,14 @@ DEFAULTS: dict[str, Option] = {
         "On PostgreSQL, send NOTIFY on each append so live projections wake at once "
         "(they poll as well, so nothing is lost if it is off).",
     ),
+    "NOTIFY_INTERVAL": Option(
+        0.1,
+        (int, float),
+        "At most one NOTIFY per process and database per this many seconds (each one costs "
+        "the writer a small extra transaction); a woken worker reads again this long after a "
+        "wake-up, so an event whose NOTIFY was skipped waits no longer than this.",
+        validator=non_negative,
+    ),
     "NOTIFY_CHANNEL": Option("forge_eventstore", str, "PostgreSQL channel used for NOTIFY."),
     "POLL_INTERVAL": Option(
         1.0,
