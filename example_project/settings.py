@@ -201,6 +201,9 @@ LOGGING = logging_config(debug=DEBUG, level=os.environ.get("DJANGO_LOG_LEVEL", "
 MIDDLEWARE = with_middleware(MIDDLEWARE)
 DATABASES = instrument_databases(DATABASES)
 CACHES = instrument_caches(CACHES)
+# eventstore demo: `manage.py eventstore_worker` keeps the order summary live; the paid-order
+# observer calls the "shop" webhook endpoint (create it in the admin).
+FORGE["EVENTSTORE"] = {"PROJECTIONS": ["example_project.orders.projections.OrderSummaryProjector"]}
 FORGE["OBSERVABILITY"] = {"METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None}
 
 # Files: uploads on the default disk (MEDIA_ROOT), a thumbnail variant for the gallery demo.
