@@ -1,1 +1,1 @@
-"""Shared test harness: process launchers and fixtures used by several apps' tests."""
+"""Shared test harness: launchers (servers, workers) and fixtures used by several apps' tests."""
