@@ -17,6 +17,8 @@ urlpatterns = [
     path("anymail/", include("anymail.urls")),
     path("api/notifications/", include("forge_suite.mailer.api_urls")),
     path("mail-demo/", include("example_project.maildemo.urls")),
+    path("files/", include("forge_suite.files.urls")),
+    path("gallery/", include("example_project.gallery.urls")),
 ]
 
 if settings.DEBUG:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "example_project.maildemo",
     "example_project.orders",  # eventstore demo
+    "example_project.gallery",
 ]
 
 # Apps whose dependency is not installed stay out, and the suite says so in its header

@@ -8,7 +8,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("example_project.site.urls")),
     path("", include("forge_suite.realtime.urls")),
+    path("files/", include("forge_suite.files.urls")),
 ]
+if apps.is_installed("example_project.gallery"):
+    urlpatterns += [path("gallery/", include("example_project.gallery.urls"))]
 
 # mailer (left out with the app in the core-only run)
 if apps.is_installed("forge_suite.mailer"):

@@ -172,7 +172,5 @@ def test_live_projection_follows_new_events() -> None:
         )
     finally:
         stop.set()
-        if connection.vendor == "postgresql":
-            append("wake", [NewEvent("x.Wake", {})])
         worker.join(30)
     assert not worker.is_alive()
