@@ -4,6 +4,14 @@ factory_boy's ``create_batch``, side by side in one run, on SQLite and on Postgr
     python benchmarks/seeding_bulk.py                 # both databases (PostgreSQL if reachable)
     python benchmarks/seeding_bulk.py --db sqlite     # one database
     python benchmarks/seeding_bulk.py --repeat 5
+    python benchmarks/seeding_bulk.py --compare 635e95c --repeat 5   # this code vs a commit
+    python benchmarks/seeding_bulk.py --compare 635e95c --against de4dbb0  # two commits
+
+``--compare REF`` checks out ``forge_suite`` and ``example_project`` of a git commit into a
+temporary directory and runs the bulk path of that commit and of this checkout in alternating
+rounds (one child process per round and side, order swapped every round), so both meet the
+same machine load; it prints each round, the ratio of medians and the median of the per-round
+ratios.
 
 PostgreSQL: a dedicated database ``forge_bench_seeding`` is created on
 ``FORGE_BENCH_DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``) and
@@ -16,6 +24,7 @@ are reported as rows/minute.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -26,10 +35,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(os.environ.get("FORGE_BENCH_ROOT") or Path(__file__).resolve().parent.parent)
 sys.path.insert(0, str(ROOT))
 
 BENCH_DB = "forge_bench_seeding"
+#: CPU seconds of this process for each run_forge() call (less sensitive to machine load).
+CPU_SECONDS: list[float] = []
 POSTS_PER_USER = 5
 COMMENTS_PER_POST = 3
 
@@ -154,21 +165,31 @@ def run_forge(users: int, seed: int = 42, fast_writer: bool = True) -> tuple[int
     from forge_suite.seeding import seeded
 
     forge = {"SEEDING": {"PROGRESS": False, "FAST_WRITER": fast_writer}}
+    cpu = time.process_time()
     started = time.perf_counter()
     with override_settings(FORGE=forge), seeded(seed):
         people = UserFactory.bulk(users)
         posts = PostFactory.bulk(POSTS_PER_USER, per=people)
         comments = CommentFactory.bulk(COMMENTS_PER_POST, per=posts, author=people)
     seconds = time.perf_counter() - started
+    CPU_SECONDS.append(time.process_time() - cpu)
     return people.total_rows + posts.total_rows + comments.total_rows, seconds
 
 
-def bench(db: str, repeat: int, fb_users: int, forge_users: int) -> dict[str, Any]:
+def bench(
+    db: str, repeat: int, fb_users: int, forge_users: int, only_forge: bool = False
+) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    results: dict[str, list[float]] = {"factory_boy": [], "forge": [], "forge_bulk_create": []}
+    results: dict[str, list[float]] = {
+        "factory_boy": [],
+        "forge": [],
+        "forge_bulk_create": [],
+        "forge_cpu": [],
+        "forge_bulk_create_cpu": [],
+    }
     # One untimed warm-up round: imports, Faker's provider loading, database caches.
     for attempt in range(-1, repeat):
         # A new seed each round: the value pools are generated (and timed) every time.
@@ -177,12 +198,16 @@ def bench(db: str, repeat: int, fb_users: int, forge_users: int) -> dict[str, An
             ("forge", lambda a=attempt: run_forge(forge_users, seed=a)),
             ("forge_bulk_create", lambda a=attempt: run_forge(forge_users, a, False)),
         ):
+            if only_forge and name == "factory_boy":
+                continue
             reset()
             rows, seconds = runner()
             assert count_rows() == rows, (name, count_rows(), rows)
             if attempt >= 0:
                 results[name].append(rows / seconds * 60)
-    fb = statistics.median(results["factory_boy"])
+                if name != "factory_boy":
+                    results[f"{name}_cpu"].append(rows / CPU_SECONDS[-1] * 60)
+    fb = statistics.median(results["factory_boy"]) if results["factory_boy"] else 0.0
     forge = statistics.median(results["forge"])
     forge_bc = statistics.median(results["forge_bulk_create"])
     vendor = connection.vendor
@@ -192,6 +217,8 @@ def bench(db: str, repeat: int, fb_users: int, forge_users: int) -> dict[str, An
         "factory_boy": fb,
         "forge": forge,
         "forge_bulk_create": forge_bc,
+        "forge_cpu": statistics.median(results["forge_cpu"]),
+        "forge_bulk_create_cpu": statistics.median(results["forge_bulk_create_cpu"]),
         "runs": results,
     }
 
@@ -203,13 +230,27 @@ def main() -> int:
     parser.add_argument("--fb-users", type=int, default=40, help="factory_boy graph size")
     parser.add_argument("--forge-users", type=int, default=4000, help="bulk graph size")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--compare", metavar="REF", help="git commit to compare this checkout's bulk path with"
+    )
+    parser.add_argument(
+        "--child-repeat", type=int, default=3, help="with --compare: graphs per child process"
+    )
+    parser.add_argument(
+        "--against", metavar="REF", help="with --compare: a commit, not this checkout"
+    )
     args = parser.parse_args()
     url = os.environ.get("FORGE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
     if args.child:
         # One database per process: Django settings are configured once.
         configure(args.child, url)
-        result = bench(args.child, args.repeat, args.fb_users, args.forge_users)
+        result = bench(args.child, args.repeat, args.fb_users, args.forge_users, args.json)
+        if args.json:
+            keys = ("db", "forge", "forge_bulk_create", "forge_cpu", "forge_bulk_create_cpu")
+            print("RESULT " + json.dumps({k: result[k] for k in keys}))
+            return 0
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         graph = f"1 user : {POSTS_PER_USER} posts : {POSTS_PER_USER * COMMENTS_PER_POST} comments"
         print(f"\n## {result['db']}  ({graph}; median of {args.repeat})")
@@ -227,6 +268,8 @@ def main() -> int:
 
     import subprocess
 
+    if args.compare:
+        return compare(args, url)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     code = 0
     for db in dbs:
@@ -247,6 +290,78 @@ def main() -> int:
             if db == "postgres":
                 admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
     return code
+
+
+def compare(args: argparse.Namespace, url: str) -> int:
+    """This checkout against ``args.compare`` in alternating rounds; see the module docstring."""
+    import subprocess
+
+    here = Path(__file__).resolve().parent.parent
+
+    def checkout(ref: str) -> Path:
+        target = Path(tempfile.mkdtemp(prefix="forge-bench-ref-"))
+        archive = subprocess.run(
+            ["git", "archive", ref, "forge_suite", "example_project"],
+            cwd=here,
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+        return target
+
+    after_name = args.against or "this checkout"
+    sides = {
+        f"{args.compare} (before)": checkout(args.compare),
+        after_name: checkout(args.against) if args.against else here,
+    }
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    for db in dbs:
+        rates: dict[str, list[dict[str, float]]] = {name: [] for name in sides}
+        loads = []
+        for round_no in range(args.repeat):
+            order = list(sides.items())
+            if round_no % 2:
+                order.reverse()
+            for name, root in order:
+                if db == "postgres":
+                    admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+                    admin_sql(url, f"CREATE DATABASE {BENCH_DB}")
+                cmd = [sys.executable, __file__, "--child", db, "--json"]
+                cmd += ["--repeat", str(args.child_repeat)]
+                cmd += ["--forge-users", str(args.forge_users)]
+                env = {**os.environ, "PYTHONPATH": str(root), "FORGE_BENCH_ROOT": str(root)}
+                env.pop("DJANGO_SETTINGS_MODULE", None)
+                out = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
+                line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
+                if line is None:
+                    print(out.stdout, out.stderr)
+                    return 1
+                rates[name].append(json.loads(line[len("RESULT ") :]))
+            loads.append(os.getloadavg()[0])
+        if db == "postgres":
+            admin_sql(url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        before, after = (rates[name] for name in sides)
+        print(
+            f"\n## {after[0]['db']}: {after_name} / {args.compare}; {args.forge_users:,} users "
+            f"per graph; {args.repeat} rounds, each the median of {args.child_repeat} graphs"
+        )
+        for writer in ("forge", "forge_bulk_create", "forge_cpu", "forge_bulk_create_cpu"):
+            unit = "rows per CPU-minute" if writer.endswith("_cpu") else "rows/min"
+            print(f"\n{writer} ({unit}): round, before, after, ratio, load")
+            ratios = []
+            for i, (b, a) in enumerate(zip(before, after, strict=True), 1):
+                ratios.append(a[writer] / b[writer])
+                print(
+                    f"  {i}  {b[writer]:>12,.0f}  {a[writer]:>12,.0f}  {ratios[-1]:.3f}  "
+                    f"{loads[i - 1]:.1f}"
+                )
+            mb = statistics.median(r[writer] for r in before)
+            ma = statistics.median(r[writer] for r in after)
+            print(
+                f"  median {mb:>12,.0f}  {ma:>12,.0f}  ratio of medians {ma / mb:.3f}; "
+                f"median of per-round ratios {statistics.median(ratios):.3f}"
+            )
+    return 0
 
 
 if __name__ == "__main__":

@@ -60,7 +60,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "example_project.livechat",
+    "example_project.maildemo",
     "example_project.orders",  # eventstore demo
+    "example_project.gallery",
 ]
 # Scheduling needs django-celery-beat, which does not allow Django 6.1 yet: without it the
 # demo runs without the scheduling app and its housekeeping jobs (docs/installation.md).
@@ -128,6 +130,11 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = "UTC"
+# Redis hands an unacknowledged job to another worker after this many seconds: longer than the
+# longest job time limit (cleanup_sessions: 330 s) and retry delay (RETRY_BACKOFF_MAX: 600 s),
+# so a job killed with its worker comes back within 15 minutes instead of an hour.
+# AMQP brokers ignore it. `manage.py worker` warns when a job's limit exceeds it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 
 STORAGES = {
     "default": {
@@ -160,6 +167,10 @@ FORGE: dict[str, object] = {
         "CHANNEL_MODULES": ["example_project.livechat.channels"],
     },
 }
+
+# Mailer demo (example_project/maildemo): the bell's private channel, public link base URL.
+FORGE["REALTIME"]["CHANNEL_MODULES"].append("example_project.maildemo.channels")  # type: ignore[index]
+FORGE["MAILER"] = {"BASE_URL": os.environ.get("SITE_URL", "http://localhost:8000")}
 
 # Throttling demo (example_project/api_demo): GCRA on /api-demo/, a token bucket for check().
 FORGE["THROTTLING"] = {
@@ -194,6 +205,11 @@ CACHES = instrument_caches(CACHES)
 # observer calls the "shop" webhook endpoint (create it in the admin).
 FORGE["EVENTSTORE"] = {"PROJECTIONS": ["example_project.orders.projections.OrderSummaryProjector"]}
 FORGE["OBSERVABILITY"] = {"METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None}
+
+# Files: uploads on the default disk (MEDIA_ROOT), a thumbnail variant for the gallery demo.
+FORGE["FILES"] = {
+    "VARIANTS": {"thumb": {"fit": [200, 200], "format": "webp", "quality": 80}},
+}
 if os.environ.get("SENTRY_DSN"):
     from forge_suite.observability import sentry
 

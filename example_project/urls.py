@@ -12,6 +12,13 @@ urlpatterns = [
     path("", include("example_project.site.urls")),
     path("livechat/", include("example_project.livechat.urls")),
     path("", include("forge_suite.realtime.urls")),
+    # mailer: public links, ESP webhooks, the inbox API and the demo
+    path("mail/", include("forge_suite.mailer.urls")),
+    path("anymail/", include("anymail.urls")),
+    path("api/notifications/", include("forge_suite.mailer.api_urls")),
+    path("mail-demo/", include("example_project.maildemo.urls")),
+    path("files/", include("forge_suite.files.urls")),
+    path("gallery/", include("example_project.gallery.urls")),
 ]
 
 if settings.DEBUG:

@@ -47,7 +47,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "oauth2_provider",
+    "example_project.maildemo",
     "example_project.orders",  # eventstore demo
+    "example_project.gallery",
 ]
 
 # Apps whose dependency is not installed stay out, and the suite says so in its header
@@ -150,3 +152,7 @@ TEST_AMQP_URL = os.environ.get("FORGE_TEST_AMQP_URL", "amqp://guest:guest@127.0.
 FORGE: dict[str, object] = {}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if os.environ.get("FORGE_TEST_APPS") == "core":
+    # The suite's URLs import every app's views; the core-only run has none of them.
+    ROOT_URLCONF = "tests.core.urls"

@@ -115,4 +115,4 @@ def suite_metrics() -> SuiteMetrics | None:
         DeprecationWarning,
         stacklevel=2,
     )
-    return None if isinstance(_installed, NullMetrics) else _installed
+    return None if type(_installed) is NullMetrics else _installed

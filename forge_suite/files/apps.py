@@ -10,5 +10,10 @@ class FilesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
-        from forge_suite.files import conf  # noqa: F401  registers FORGE["FILES"]
+        from django.core import checks
+
+        from forge_suite.files import checks as files_checks
+        from forge_suite.files import conf
+
+        del conf  # imported to register FORGE["FILES"]
+        checks.register(files_checks.check_files, checks.Tags.compatibility)

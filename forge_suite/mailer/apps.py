@@ -11,4 +11,10 @@ class MailerConfig(AppConfig):
 
     def ready(self) -> None:
         from forge_suite.core import checks  # noqa: F401  registers the FORGE checks
-        from forge_suite.mailer import conf  # noqa: F401  registers FORGE["MAILER"]
+        from forge_suite.mailer import checks as mailer_checks  # noqa: F401
+        from forge_suite.mailer import (
+            conf,  # noqa: F401  registers FORGE["MAILER"]
+            tracking,
+        )
+
+        tracking.connect()

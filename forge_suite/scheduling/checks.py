@@ -1,14 +1,13 @@
-"""System checks of forge_suite.scheduling."""
+"""System checks of forge_suite.scheduling (registered by ``SchedulingConfig.ready()``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 
 
-@register()
 def check_beat_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """The scheduler stores its entries in django-celery-beat's tables."""
     if apps.is_installed("django_celery_beat"):
@@ -23,7 +22,6 @@ def check_beat_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ]
 
 
-@register()
 def check_schedule_loads(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every schedule module imports and defines valid events."""
     from forge_suite.scheduling.exceptions import SchedulingError

@@ -3,11 +3,29 @@
 Public API::
 
     from forge_suite.seeding import Factory, HasMany, HasOne, UniqueFaker, Seeder, sample
+
+Test helpers (a seeded, row-counting decorator and factory assertions) live in
+:mod:`forge_suite.seeding.testing`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # The real, typed names for type checkers; at run time they load on first use (below),
+    # so that listing the app in INSTALLED_APPS does not import factory_boy.
+    from forge_suite.seeding.bulk import BulkResult, bulk_create, sample
+    from forge_suite.seeding.factories import (
+        Factory,
+        FactoryBuilder,
+        HasMany,
+        HasOne,
+        UniqueFaker,
+    )
+    from forge_suite.seeding.seeders import Seeder, run_seeders
+    from forge_suite.seeding.session import SeedSession, seeded
 
 __all__ = [
     "BulkResult",
@@ -15,6 +33,7 @@ __all__ = [
     "FactoryBuilder",
     "HasMany",
     "HasOne",
+    "SeedSession",
     "Seeder",
     "UniqueFaker",
     "bulk_create",
@@ -34,15 +53,19 @@ _EXPORTS = {
     "sample": "forge_suite.seeding.bulk",
     "Seeder": "forge_suite.seeding.seeders",
     "run_seeders": "forge_suite.seeding.seeders",
+    "SeedSession": "forge_suite.seeding.session",
     "seeded": "forge_suite.seeding.session",
 }
 
 
-def __getattr__(name: str) -> Any:
-    # Lazy so that importing the app package (INSTALLED_APPS) does not import factory_boy.
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'forge_suite.seeding' has no attribute {name!r}")
-    from importlib import import_module
+    value = getattr(import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-    return getattr(import_module(module), name)
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from forge_suite.core.conf import AppSettings, Option
-
-
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else "must be a positive number"
-
-
-def _non_empty(value: Any) -> str | None:
-    return None if str(value).strip() else "must be a non-empty locale such as 'en_US'"
-
+from forge_suite.core.validators import non_empty, positive
 
 DEFAULTS: dict[str, Option] = {
     "LOCALE": Option(
         "en_US",
         str,
         "Faker locale used by factories unless --locale says otherwise.",
-        validator=_non_empty,
+        validator=non_empty,
     ),
     "BATCH_SIZE": Option(
-        2000, int, "Rows per bulk_create batch on the bulk path.", validator=_positive
+        2000, int, "Rows per bulk_create batch on the bulk path.", validator=positive
     ),
     "POOL_SIZE": Option(
         500,
         int,
         "Distinct values pre-generated per Faker declaration on the bulk path.",
-        validator=_positive,
+        validator=positive,
     ),
     "SEEDERS": Option(
         None,

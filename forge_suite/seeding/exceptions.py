@@ -37,8 +37,16 @@ class SeederFailed(SeedingError):
         self.cause = cause
 
 
+class InvalidScale(SeedingError, ValueError):
+    """A ``scale`` (``db_seed --scale``) that is not a finite number in (0, MAX_SCALE]."""
+
+
 class ProductionGuard(SeedingError, PermissionError):
     """Seeding was requested in production without ``force``."""
+
+
+class UniqueValuesExhausted(SeedingError, ValueError):
+    """A UniqueFaker found no new valid value: its provider's space is used up."""
 
 
 class BulkError(SeedingError, ValueError):

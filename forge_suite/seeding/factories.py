@@ -15,19 +15,16 @@ It adds
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 
-import factory
-import factory.base
-import factory.declarations
-import factory.django
-from django.db import models
-
+from forge_suite.seeding import adapter, registry
+from forge_suite.seeding.bulk import BulkResult, Recipe, bulk_create
 from forge_suite.seeding.exceptions import UnknownRelation, UnknownState
-
-if TYPE_CHECKING:
-    from forge_suite.seeding.bulk import BulkResult
+from forge_suite.seeding.passwords import once_per_run
+from forge_suite.seeding.recycling import Recycled, recycled_kwargs, recycling, source_model
+from forge_suite.seeding.relations import HasMany, HasOne, Relation, Relationship, resolve_count
+from forge_suite.seeding.sequences import next_sequence
+from forge_suite.seeding.unique import UniqueFaker, unique_suffix
 
 __all__ = [
     "Factory",
@@ -38,161 +35,42 @@ __all__ = [
     "UniqueFaker",
     "all_factories",
     "factories_for",
+    "unique_suffix",
 ]
-
-_FACTORIES: list[type[Factory]] = []
 
 
 def all_factories() -> list[type[Factory]]:
     """Every concrete suite factory defined so far."""
-    return list(_FACTORIES)
+    return registry.all_factories()
 
 
-def factories_for(model: type[models.Model]) -> list[type[Factory]]:
+def factories_for(model: type[Any]) -> list[type[Factory]]:
     """The suite factories whose ``Meta.model`` is ``model`` (first defined first)."""
-    return [f for f in _FACTORIES if f._meta.model is model]
+    return registry.factories_for(model)
 
 
-def unique_suffix(value: Any, n: int, max_length: int | None = None) -> Any:
-    """Make ``value`` unique with the sequence number ``n`` while keeping it realistic.
-
-    ``"ann@example.org"`` -> ``"ann.7@example.org"``, ``"ann"`` -> ``"ann.7"``. Two different
-    ``n`` never give the same string, whatever the values are; ``max_length`` trims the value,
-    never the suffix.
-    """
-    if not isinstance(value, str):
-        return value
-    suffix = f".{n}"
-    local, at, domain = value.rpartition("@")
-    if at and local:
-        if max_length is not None:
-            local = local[: max(max_length - len(suffix) - len(domain) - 1, 0)]
-        return f"{local}{suffix}@{domain}"
-    if max_length is not None:
-        value = value[: max(max_length - len(suffix), 0)]
-    return f"{value}{suffix}"
-
-
-class UniqueFaker(factory.Faker):
-    """``factory.Faker`` whose values get a sequence suffix, so a unique column never collides.
-
-    ``username = UniqueFaker("user_name")`` gives ``"jsmith.0"``, ``"kwilliams.1"``, ...
-    ``max_length`` trims long values before the suffix.
-    """
-
-    def __init__(self, provider: str, *, max_length: int | None = None, **kwargs: Any) -> None:
-        super().__init__(provider, **kwargs)
-        self.max_length = max_length
-
-    def evaluate(self, instance: Any, step: Any, extra: dict[str, Any]) -> Any:
-        value = super().evaluate(instance, step, extra)
-        return unique_suffix(value, int(step.sequence), self.max_length)
-
-
-class _Relationship(factory.declarations.PostGenerationDeclaration):
-    """Shared part of HasMany/HasOne: a related factory and the FK on it pointing back."""
-
-    kind: ClassVar[str] = ""
-
-    def __init__(self, related_factory: Any, fk: str, default: Any = 0, **defaults: Any) -> None:
-        super().__init__()
-        self.factory_wrapper = factory.declarations._FactoryWrapper(related_factory)
-        self.fk = fk
-        self.default = default
-        self.defaults = defaults
-
-    def get_factory(self) -> type[factory.base.Factory]:
-        return self.factory_wrapper.get()
-
-    def _make(self, instance: Any, step: Any, extra: dict[str, Any]) -> Any:
-        kwargs = {**self.defaults, **extra, self.fk: instance}
-        return step.recurse(self.get_factory(), kwargs)
-
-
-class HasMany(_Relationship):
-    """A has-many relationship: ``posts = HasMany(PostFactory, fk="author")``.
-
-    Off by default; ``UserFactory(posts=5)`` or ``UserFactory.with_posts(5).create()`` makes
-    five posts pointing at the new user. Extra keys pass through: ``posts__title="Hi"``.
-    """
-
-    kind = "has_many"
-
-    def call(self, instance: Any, step: Any, context: Any) -> Any:
-        count = context.value if context.value_provided else self.default
-        if isinstance(count, (list, tuple)) and not _is_range(count):
-            return list(count)  # the caller passed ready-made objects
-        count = _resolve_count(count, factory.random.randgen)
-        return [self._make(instance, step, dict(context.extra)) for _ in range(count)]
-
-
-class HasOne(_Relationship):
-    """A has-one relationship: ``profile = HasOne(ProfileFactory, fk="user")``.
-
-    Off by default; ``UserFactory(profile=True)`` or ``UserFactory.with_profile().create()``.
-    """
-
-    kind = "has_one"
-
-    def __init__(self, related_factory: Any, fk: str, default: bool = False, **defaults: Any):
-        super().__init__(related_factory, fk, default, **defaults)
-
-    def call(self, instance: Any, step: Any, context: Any) -> Any:
-        wanted = context.value if context.value_provided else self.default
-        if wanted is None or wanted is False or wanted == 0:
-            return None
-        if not isinstance(wanted, (bool, int)):
-            return wanted  # a ready-made object
-        return self._make(instance, step, dict(context.extra))
-
-
-def _is_range(value: Any) -> bool:
-    return (
-        isinstance(value, tuple)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    )
-
-
-def _resolve_count(count: Any, rng: Any) -> int:
-    """``5`` -> 5; ``(0, 3)`` -> a random int in [0, 3]."""
-    if _is_range(count):
-        low, high = count
-        if low < 0 or high < low:
-            raise ValueError(f"a count range must be (low, high) with 0 <= low <= high: {count}")
-        return int(rng.randint(low, high))
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-        raise ValueError(f"a relationship count must be an int >= 0 or a range, not {count!r}")
-    return count
-
-
-@dataclass(frozen=True)
-class Relation:
-    """One relationship a factory knows, as listed by :meth:`Factory.relationships`."""
-
-    name: str
-    kind: str  # "has_many", "has_one" or "belongs_to"
-    factory: type[factory.base.Factory]
-    fk: str
-
-
-class ForgeFactoryMetaClass(factory.base.FactoryMetaClass):
+class ForgeFactoryMetaClass(adapter.FactoryMetaClass):
     """Registers concrete factories and answers ``with_<relation>`` / ``for_<relation>``."""
 
     def __new__(mcs, class_name: str, bases: tuple[type, ...], attrs: dict[str, Any]) -> Any:
-        new_class = super().__new__(mcs, class_name, bases, attrs)
-        if not new_class._meta.abstract and new_class._meta.model is not None:
-            _FACTORIES.append(new_class)
+        # Demo passwords are hashed once per run, not once per row (see seeding.passwords).
+        attrs = {name: once_per_run(value) for name, value in attrs.items()}
+        new_class: Any = super().__new__(mcs, class_name, bases, attrs)
+        for name, declaration in adapter.declarations(new_class).items():
+            if isinstance(declaration, UniqueFaker):
+                declaration.bind(name)  # so its values are checked against the model field
+        if not adapter.is_abstract(new_class) and adapter.declared_model(new_class) is not None:
+            registry.register(new_class)
         return new_class
 
     def __getattr__(cls, name: str) -> Any:
         if name.startswith(("with_", "for_")) and not name.startswith("_"):
-            builder = FactoryBuilder(cls)  # type: ignore[arg-type]
+            builder = FactoryBuilder(cls)
             return getattr(builder, name)
         raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 
 
-class Factory(factory.django.DjangoModelFactory, metaclass=ForgeFactoryMetaClass):
+class Factory(adapter.DjangoModelFactory, metaclass=ForgeFactoryMetaClass):
     """Base factory: factory_boy-compatible, plus states, relationships and :meth:`bulk`."""
 
     class Meta:
@@ -202,20 +80,16 @@ class Factory(factory.django.DjangoModelFactory, metaclass=ForgeFactoryMetaClass
 
     @classmethod
     def _setup_next_sequence(cls) -> int:
-        # Start after the rows already in the table, so unique sequence values created by an
-        # earlier run (or another process) are not produced again.
-        model = cls._meta.get_model_class()
-        try:
-            return int(model._default_manager.count())
-        except Exception:  # no table yet, or no database access (build() in unit tests)
-            return 0
+        # Start after the rows and the sequence values already in the table, so values made
+        # by an earlier run (or another process) are not produced again.
+        return next_sequence(cls)
 
     # -- introspection -------------------------------------------------------------------
     @classmethod
     def available_states(cls) -> list[str]:
         """Names of the factory's states (its factory_boy Traits)."""
         return sorted(
-            name for name, param in cls._meta.parameters.items() if isinstance(param, factory.Trait)
+            name for name, param in adapter.parameters(cls).items() if adapter.is_trait(param)
         )
 
     @classmethod
@@ -227,16 +101,14 @@ class Factory(factory.django.DjangoModelFactory, metaclass=ForgeFactoryMetaClass
         """
         found: dict[str, Relation] = {}
         by_model: dict[str, list[Relation]] = {}
-        for name, decl in cls._meta.base_declarations.items():
-            if isinstance(decl, _Relationship):
+        for name, decl in adapter.declarations(cls).items():
+            if isinstance(decl, Relationship):
                 found[name] = Relation(name, decl.kind, decl.get_factory(), decl.fk)
-            elif isinstance(decl, factory.SubFactory) and not isinstance(
-                decl, (factory.Dict, factory.List)
-            ):
+            elif adapter.is_belongs_to(decl):
                 related = decl.get_factory()
                 relation = Relation(name, "belongs_to", related, name)
                 found[name] = relation
-                model = related._meta.get_model_class()
+                model = adapter.model_of(related)
                 if model is not None:
                     by_model.setdefault(model._meta.model_name, []).append(relation)
         for model_name, relations in by_model.items():
@@ -251,6 +123,11 @@ class Factory(factory.django.DjangoModelFactory, metaclass=ForgeFactoryMetaClass
         return FactoryBuilder(cls).states(*names)
 
     @classmethod
+    def recycle(cls, *sources: Any) -> FactoryBuilder:
+        """A builder reusing ``sources`` for relations to their model (Laravel's recycle)."""
+        return FactoryBuilder(cls).recycle(*sources)
+
+    @classmethod
     def builder(cls) -> FactoryBuilder:
         return FactoryBuilder(cls)
 
@@ -260,37 +137,14 @@ class Factory(factory.django.DjangoModelFactory, metaclass=ForgeFactoryMetaClass
         return FactoryBuilder(cls).bulk(count, **kwargs)
 
 
-class FactoryBuilder:
+class FactoryBuilder(Recipe):
     """An immutable recipe: a factory plus states, relationships and overrides.
 
     ``UserFactory.states("admin").with_posts(3).create()``,
     ``PostFactory.for_user(ann).create_batch(5)``, ``UserFactory.with_profile().bulk(10_000)``.
     """
 
-    def __init__(
-        self,
-        factory_class: type[Factory],
-        state_names: tuple[str, ...] = (),
-        overrides: dict[str, Any] | None = None,
-        relations: dict[str, tuple[Any, dict[str, Any]]] | None = None,
-    ) -> None:
-        self.factory_class = factory_class
-        self.state_names = state_names
-        self.overrides = dict(overrides or {})
-        self.relations = dict(relations or {})
-
-    def _copy(
-        self,
-        state_names: tuple[str, ...] | None = None,
-        overrides: dict[str, Any] | None = None,
-        relations: dict[str, tuple[Any, dict[str, Any]]] | None = None,
-    ) -> FactoryBuilder:
-        return FactoryBuilder(
-            self.factory_class,
-            self.state_names if state_names is None else state_names,
-            self.overrides if overrides is None else overrides,
-            self.relations if relations is None else relations,
-        )
+    factory_class: type[Factory]
 
     def __repr__(self) -> str:
         return (
@@ -319,7 +173,7 @@ class FactoryBuilder:
         if rel.kind == "has_one" and count == 1:
             count = True
         elif rel.kind == "has_many":
-            _resolve_count(count, factory.random.randgen)  # validate early
+            resolve_count(count, adapter.randgen())  # validate early
         relations = {**self.relations, rel.name: (count, extra)}
         return self._copy(relations=relations)
 
@@ -328,9 +182,17 @@ class FactoryBuilder:
         rel = self._relation(relation, ("belongs_to",))
         return self._copy(overrides={**self.overrides, rel.name: parent})
 
-    def set(self, **overrides: Any) -> FactoryBuilder:
-        """Fixed attribute values (or declarations) for every object."""
-        return self._copy(overrides={**self.overrides, **overrides})
+    def recycle(self, *sources: Any) -> FactoryBuilder:
+        """Reuse existing rows for every relation to their model, anywhere in the graph.
+
+        ``PostFactory.with_comments(3).recycle(users)``: posts and comments draw their
+        authors from ``users`` (instances, a queryset or a ``BulkResult``) instead of
+        creating new users, on ``create()``, ``build()`` and ``bulk()`` alike.
+        """
+        recycled = dict(self.recycled)
+        for source in sources:
+            recycled[source_model(source)] = source
+        return self._copy(recycled=recycled)
 
     def _relation(self, name: str, kinds: Iterable[str]) -> Relation:
         relations = self.factory_class.relationships()
@@ -373,10 +235,26 @@ class FactoryBuilder:
         return result
 
     def build(self, **kwargs: Any) -> Any:
-        return self.factory_class.build(**self.factory_kwargs(**kwargs))
+        return self._generate(self.factory_class.build, kwargs)
 
     def create(self, **kwargs: Any) -> Any:
-        return self.factory_class.create(**self.factory_kwargs(**kwargs))
+        return self._generate(self.factory_class.create, kwargs)
+
+    def _generate(self, make: Any, kwargs: dict[str, Any]) -> Any:
+        values = self.factory_kwargs(**kwargs)
+        if not self.recycled:
+            return make(**values)
+        recycled = self._recycled()
+        values = {**recycled_kwargs(self.factory_class, recycled, values), **values}
+        with recycling(recycled):
+            return make(**values)
+
+    def _recycled(self) -> Recycled:
+        # One per builder: a batch reads a recycled queryset once, not once per object.
+        cached: Recycled | None = self.__dict__.get("_recycled_cache")
+        if cached is None:
+            cached = self.__dict__["_recycled_cache"] = Recycled(self.recycled)
+        return cached
 
     def build_batch(self, size: int, **kwargs: Any) -> list[Any]:
         return [self.build(**kwargs) for _ in range(size)]
@@ -386,6 +264,4 @@ class FactoryBuilder:
 
     def bulk(self, count: int | tuple[int, int], **kwargs: Any) -> BulkResult:
         """Generate ``count`` rows with ``bulk_create``; see :func:`bulk.bulk_create`."""
-        from forge_suite.seeding.bulk import bulk_create
-
         return bulk_create(self, count, **kwargs)

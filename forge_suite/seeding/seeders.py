@@ -16,6 +16,7 @@ each in its own transaction, recording a :class:`~forge_suite.seeding.models.See
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,21 +30,42 @@ from django.utils.module_loading import autodiscover_modules, import_string
 
 from forge_suite.core.conf import current_environment
 from forge_suite.seeding.exceptions import (
+    InvalidScale,
     ProductionGuard,
     SeederDependencyError,
     SeederFailed,
     UnknownSeeder,
 )
-from forge_suite.seeding.session import current_session, derive_seed, seeded
+from forge_suite.seeding.session import count_saved, derive_seed, seeded
 
 __all__ = [
     "ALL_ENVIRONMENTS",
+    "MAX_SCALE",
     "SeedReport",
     "Seeder",
     "SeederRegistry",
+    "check_scale",
     "registry",
     "run_seeders",
 ]
+
+#: The largest ``--scale``: beyond it a demo seed would run for hours or days.
+MAX_SCALE = 10_000
+
+
+def check_scale(scale: float) -> float:
+    """``scale`` if it is a finite number in (0, MAX_SCALE]; else :class:`InvalidScale`."""
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, (int, float))
+        or not math.isfinite(scale)
+        or not 0 < scale <= MAX_SCALE
+    ):
+        raise InvalidScale(
+            f"scale must be a finite number above 0 and at most {MAX_SCALE:,}, got {scale!r}"
+        )
+    return float(scale)
+
 
 #: Put this in ``Seeder.environments`` to run in every environment (production still needs
 #: ``force``).
@@ -253,14 +275,6 @@ class _DryRunRollback(Exception):
     pass
 
 
-def _count_saved(sender: Any, created: bool = False, raw: bool = False, **kwargs: Any) -> None:
-    """Count rows saved one by one (factory_boy ``create``, ``objects.create``) in a seeder."""
-    from forge_suite.seeding.models import SeedRun
-
-    if created and not raw and sender is not SeedRun:
-        current_session().count(sender._meta.label, 1)
-
-
 def run_seeders(
     seeders: Iterable[type[Seeder] | str] | None = None,
     *,
@@ -286,6 +300,7 @@ def run_seeders(
 
     from forge_suite.seeding.models import SeedRun
 
+    check_scale(scale)
     environment = environment or current_environment()
     if environment == "production" and not force:
         raise ProductionGuard(
@@ -335,7 +350,7 @@ def run_seeders(
                 raise SeederFailed(name, exc) from exc
             report.seeders.append(SeederReport(name, rows, seconds))
 
-    post_save.connect(_count_saved, dispatch_uid="forge_seeding.count_saved", weak=False)
+    post_save.connect(count_saved, dispatch_uid="forge_seeding.count_saved", weak=False)
     try:
         _run(run_all, dry_run, using)
     finally:

@@ -15,10 +15,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-import factory
-import factory.random
+from forge_suite.seeding import adapter
+from forge_suite.seeding.registry import all_factories
 
-__all__ = ["SeedSession", "current_session", "derive_seed", "seeded"]
+__all__ = ["SeedSession", "count_saved", "current_session", "derive_seed", "seeded"]
 
 
 @dataclass
@@ -31,6 +31,8 @@ class SeedSession:
     rng: random.Random = field(init=False)
     #: (provider, kwargs, locale) -> pre-generated values for the bulk path.
     pools: dict[Any, list[Any]] = field(default_factory=dict)
+    #: UniqueFaker column -> the values it has handed out (see forge_suite.seeding.unique).
+    uniques: dict[Any, Any] = field(default_factory=dict)
     #: "app_label.Model" -> rows written through the suite's factories.
     rows: Counter[str] = field(default_factory=Counter)
 
@@ -55,6 +57,14 @@ def current_session() -> SeedSession:
     return session
 
 
+def count_saved(sender: Any, created: bool = False, raw: bool = False, **kwargs: Any) -> None:
+    """``post_save`` receiver: count rows saved one by one (``create()``) in the session."""
+    from forge_suite.seeding.models import SeedRun
+
+    if created and not raw and sender is not SeedRun:
+        current_session().count(sender._meta.label, 1)
+
+
 def derive_seed(seed: int, name: str) -> int:
     """A per-seeder seed: stable across runs and independent of which other seeders ran."""
     acc = seed & 0xFFFFFFFFFFFF
@@ -65,13 +75,8 @@ def derive_seed(seed: int, name: str) -> int:
 
 def reset_sequences() -> None:
     """Forget every suite factory's sequence counter; each restarts from its table's row count."""
-    from forge_suite.seeding.factories import all_factories
-
     for factory_class in all_factories():
-        factory_class._meta._counter = None
-        for declaration in factory_class._meta.base_declarations.values():
-            if isinstance(declaration, factory.Iterator):
-                declaration.reset()
+        adapter.reset_sequence(factory_class)
 
 
 @contextlib.contextmanager
@@ -87,11 +92,11 @@ def seeded(
     if seed is None:
         seed = secrets.randbits(63)
     session = SeedSession(seed=seed, locale=locale or app_settings.LOCALE, progress=progress)
-    factory.random.reseed_random(seed)
+    adapter.reseed(seed)
     reset_sequences()
     token = _current.set(session)
     try:
-        with factory.Faker.override_default_locale(session.locale):
+        with adapter.override_default_locale(session.locale):
             yield session
     finally:
         _current.reset(token)

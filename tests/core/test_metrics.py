@@ -45,22 +45,35 @@ def test_observability_installs_its_implementation_from_ready() -> None:
 
 
 def test_the_default_records_nothing_and_needs_no_if(no_metrics: None) -> None:
+    assert isinstance(metrics(), NullMetrics)
+    assert metrics().record_throttle_decision("core-null", allowed=True) is None
+    assert metrics().record_job("q", "t", "success", 0.1) is None
+
+
+@pytest.mark.needs_apps("forge_suite.observability")
+def test_nothing_reaches_prometheus_while_null_is_installed(no_metrics: None) -> None:
     labels = {"policy": "core-null", "outcome": "allowed"}
     before = value("forge_throttle_decisions_total", labels)
-    assert isinstance(metrics(), NullMetrics)
     metrics().record_throttle_decision("core-null", allowed=True)
-    metrics().record_job("q", "t", "success", 0.1)
     assert value("forge_throttle_decisions_total", labels) == before
 
 
 def test_the_deprecated_shim_keeps_old_callers_working(no_metrics: None) -> None:
     with pytest.warns(DeprecationWarning, match=r"metrics\(\)"):
         assert suite_metrics() is None
-    from forge_suite.observability.metrics import prometheus_metrics
+    recorded: list[str] = []
 
-    install_metrics(prometheus_metrics)
+    class Recorder(NullMetrics):
+        def record_mail(self, provider: str, status: str) -> None:
+            recorded.append(status)
+
+    recorder = Recorder()
+    install_metrics(recorder)
     with pytest.warns(DeprecationWarning, match="deprecated"):
-        assert suite_metrics() is prometheus_metrics
+        shim = suite_metrics()
+    assert shim is recorder
+    shim.record_mail("smtp", "sent")
+    assert recorded == ["sent"]
 
 
 def test_install_refuses_what_is_not_a_suite_metrics() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tracemalloc
+from typing import Any
 
 import factory
 import pytest
@@ -18,7 +19,7 @@ from example_project.blog.factories import CommentFactory, PostFactory, TagFacto
 from example_project.blog.models import Comment, Post, Tag
 from example_project.shop.factories import OrderFactory
 from example_project.shop.models import OrderItem
-from forge_suite.seeding import Factory, sample, seeded
+from forge_suite.seeding import Factory, registry, sample, seeded
 from forge_suite.seeding.exceptions import BulkError
 from forge_suite.seeding.session import SeedSession
 
@@ -117,16 +118,26 @@ def test_rows_are_written_in_batches_of_batch_size(session: SeedSession) -> None
 
 
 def test_memory_stays_flat_as_rows_grow(session: SeedSession) -> None:
-    TagFactory.bulk(200, batch_size=500)  # warm the value pools
+    class NumberedTagFactory(Factory):
+        class Meta:
+            model = Tag
 
-    def peak(rows: int) -> int:
-        tracemalloc.start()
-        TagFactory.bulk(rows, batch_size=500)
-        _, top = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        return top
+        name = factory.Sequence(lambda n: f"tag {n}")
+        slug = factory.Sequence(lambda n: f"tag-{n}")
 
-    small, large = peak(2_000), peak(20_000)
+    try:
+        NumberedTagFactory.bulk(200, batch_size=500)  # warm up
+
+        def peak(rows: int) -> int:
+            tracemalloc.start()
+            NumberedTagFactory.bulk(rows, batch_size=500)
+            _, top = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            return top
+
+        small, large = peak(2_000), peak(20_000)
+    finally:
+        registry.unregister(NumberedTagFactory)
     # 10x the rows, streamed in batches of 500: the peak is a batch, not the dataset.
     assert large < small * 2, (small, large)
 
@@ -287,3 +298,53 @@ def test_fallback_before_compilation_still_writes_parents_first(session: SeedSes
     assert list(Post.objects.values_list("title", flat=True)) == ["news"] * 4
     assert User.objects.count() == 4
     assert Post.objects.filter(author__isnull=False).count() == 4
+
+
+def test_post_generation_hooks_run_on_the_bulk_path(session: SeedSession) -> None:
+    class HookedPostFactory(Factory):
+        class Meta:
+            model = Post
+
+        author = factory.SubFactory(UserFactory)
+        title = "draft"
+        slug = factory.Sequence(lambda n: f"hooked-{n}")
+        body = "text"
+
+        @factory.post_generation
+        def tags(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+            # factory_boy's recommended way to fill a many-to-many field
+            if create and extracted:
+                self.tags.add(*extracted)
+
+        @factory.post_generation
+        def retitle(self, create: bool, extracted: Any, prefix: str = "Post") -> None:
+            self.title = f"{prefix} {self.pk}"  # a change the bulk path must save
+
+    try:
+        tags = list(TagFactory.create_batch(3))
+        result = HookedPostFactory.bulk(50, tags=tags, retitle__prefix="Hooked")
+        assert Post.tags.through.objects.count() == 150
+        assert result.rows["blog.Post_tags"] == 150
+        assert session.rows["blog.Post_tags"] == 150
+        assert all(p.title == f"Hooked {p.pk}" for p in Post.objects.all())
+    finally:
+        registry.unregister(HookedPostFactory)
+
+
+def test_a_post_generation_declaration_the_bulk_path_cannot_run_is_refused(
+    session: SeedSession,
+) -> None:
+    from example_project.accounts.factories import ProfileFactory
+
+    class ProfiledUserFactory(UserFactory):
+        class Meta:
+            model = User
+
+        card = factory.RelatedFactory(ProfileFactory, factory_related_name="user")
+
+    try:
+        with pytest.raises(BulkError, match=r"ProfiledUserFactory\.card is a RelatedFactory"):
+            ProfiledUserFactory.bulk(3)
+        assert not User.objects.exists()
+    finally:
+        registry.unregister(ProfiledUserFactory)

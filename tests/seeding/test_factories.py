@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from example_project.accounts.factories import UserFactory
 from example_project.blog.factories import CommentFactory, PostFactory, TagFactory
-from example_project.blog.models import Comment, Post
+from example_project.blog.models import Comment, Post, Tag
 from forge_suite.seeding import FactoryBuilder, seeded
 from forge_suite.seeding.exceptions import UnknownRelation, UnknownState
 from forge_suite.seeding.factories import unique_suffix
@@ -93,11 +93,13 @@ def test_unique_faker_never_repeats_and_respects_max_length(session: object) -> 
 
 
 def test_sequences_start_after_existing_rows() -> None:
+    from example_project.shop.factories import ProductFactory
+
     with seeded(1):
-        TagFactory.create_batch(3)
-    with seeded(1):  # a new run: the sequence restarts from the table's row count
-        more = TagFactory.create_batch(2)
-    assert [t.name.rsplit(".", 1)[1] for t in more] == ["3", "4"]
+        ProductFactory.create_batch(3)
+    with seeded(1):  # a new run: the sequence continues after the stored values
+        more = ProductFactory.create_batch(2)
+    assert [p.sku for p in more] == ["SKU-000003", "SKU-000004"]
 
 
 def test_same_seed_same_objects() -> None:
@@ -137,3 +139,108 @@ def test_plain_factory_boy_factories_work_with_the_bulk_path(session: object) ->
     assert Comment.objects.count() == 25
     assert result.rows["blog.Post"] == 25
     assert all(c.body for c in Comment.objects.all())
+
+
+def test_sequence_formats_are_learnt_from_the_function() -> None:
+    from forge_suite.seeding.sequences import sequence_format
+
+    assert sequence_format(lambda n: f"SKU-{n:06d}") == ("SKU-", "")
+    assert sequence_format(lambda n: f"post-{n}-draft") == ("post-", "-draft")
+    assert sequence_format(lambda n: n + 1000) == 1000
+    assert sequence_format(lambda n: f"x{n % 7}") is None  # not the number itself
+    assert sequence_format(lambda n: n * 2) is None
+    assert sequence_format(lambda n: 1 / 0) is None
+
+
+def test_factory_boy_sequences_continue_after_existing_values() -> None:
+    from example_project.shop.factories import ProductFactory
+    from example_project.shop.models import Product
+
+    with seeded(1):
+        ProductFactory.create_batch(3)
+        ProductFactory.bulk(3)
+    Product.objects.filter(sku="SKU-000001").delete()
+    with seeded(2):
+        made = ProductFactory.create()
+        ProductFactory.bulk(2)
+    assert made.sku == "SKU-000006"
+    assert Product.objects.filter(sku__in=["SKU-000007", "SKU-000008"]).count() == 2
+
+
+def isbn13_ok(value: str) -> bool:
+    digits = value.replace("-", "")
+    if len(digits) != 13 or not digits.isdigit():
+        return False
+    return sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(digits)) % 10 == 0
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["create", "bulk"])
+def test_unique_faker_values_stay_valid_isbns(bulk: bool) -> None:
+    from example_project.shop.factories import ProductFactory
+    from example_project.shop.models import Product
+    from forge_suite.seeding import UniqueFaker, registry
+
+    class BookFactory(ProductFactory):
+        class Meta:
+            model = Product
+
+        sku = UniqueFaker("isbn13", separator="", max_length=13)  # no room for a suffix
+
+    try:
+        with seeded(4):
+            BookFactory.bulk(40) if bulk else BookFactory.create_batch(40)
+        skus = list(Product.objects.values_list("sku", flat=True))
+        assert len(set(skus)) == 40
+        assert all(isbn13_ok(sku) for sku in skus), [s for s in skus if not isbn13_ok(s)]
+    finally:
+        registry.unregister(BookFactory)
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["create", "bulk"])
+def test_unique_faker_skips_stored_values_and_says_when_it_runs_out(bulk: bool) -> None:
+    from forge_suite.seeding import UniqueFaker, registry
+    from forge_suite.seeding.exceptions import UniqueValuesExhausted
+
+    Tag.objects.create(name="alpha", slug="alpha")
+
+    class GreekTagFactory(TagFactory):
+        class Meta:
+            model = Tag
+
+        name = UniqueFaker("random_element", elements=("alpha", "beta", "gamma"), max_tries=60)
+
+    try:
+        with seeded(5):
+            made = GreekTagFactory.bulk(2) if bulk else GreekTagFactory.create_batch(2)
+        assert len(made) == 2
+        assert sorted(Tag.objects.values_list("name", flat=True)) == ["alpha", "beta", "gamma"]
+        with seeded(6), pytest.raises(UniqueValuesExhausted) as info:
+            GreekTagFactory.bulk(1) if bulk else GreekTagFactory.create()
+        message = str(info.value)
+        assert "UniqueFaker('random_element') for blog.Tag.name found no new valid value" in message
+        assert "in 60 draws after 3 distinct values" in message
+    finally:
+        registry.unregister(GreekTagFactory)
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["create", "bulk"])
+def test_recycle_reuses_parents_everywhere_in_the_graph(bulk: bool) -> None:
+    with seeded(9):
+        users = UserFactory.create_batch(3)
+        posts = PostFactory.with_comments(2).recycle(users)
+        posts.bulk(6) if bulk else posts.create_batch(6)
+        comments = CommentFactory.recycle(User.objects.all())  # the post's author, two levels
+        comments.bulk(4) if bulk else comments.create_batch(4)
+    assert User.objects.count() == 3
+    assert Post.objects.count() == 10
+    assert Comment.objects.count() == 16
+    ids = {u.pk for u in users}
+    assert set(Post.objects.values_list("author_id", flat=True)) <= ids
+    assert set(Comment.objects.values_list("author_id", flat=True)) <= ids
+
+
+def test_recycle_rejects_what_is_not_a_source() -> None:
+    from forge_suite.seeding.exceptions import BulkError
+
+    with pytest.raises(BulkError, match="recycle\\(\\) takes model instances"):
+        PostFactory.recycle([1, 2])

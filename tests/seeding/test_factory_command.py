@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -93,7 +94,7 @@ def colliding_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
     """
     import sys
 
-    from forge_suite.seeding.factories import _FACTORIES
+    from forge_suite.seeding import registry
 
     class CollidingUserFactory(Factory):
         class Meta:
@@ -105,7 +106,7 @@ def colliding_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
         sys.modules[__name__], "CollidingUserFactory", CollidingUserFactory, raising=False
     )
     yield CollidingUserFactory
-    _FACTORIES.remove(CollidingUserFactory)
+    registry.unregister(CollidingUserFactory)
 
 
 def test_a_database_error_is_a_command_error_and_keeps_nothing(colliding_factory: Any) -> None:
@@ -115,3 +116,84 @@ def test_a_database_error_is_a_command_error_and_keeps_nothing(colliding_factory
     with pytest.raises(CommandError, match=expected):
         factory("auth.User", "3", "--factory", f"{__name__}.CollidingUserFactory")
     assert not get_user_model().objects.filter(username="same-name").exists()
+
+
+@pytest.fixture
+def repeating_sku_factory(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Product factory whose SKUs repeat every three rows (a unique column collides)."""
+    import sys
+
+    import factory as factory_boy
+
+    from example_project.shop.factories import ProductFactory
+    from forge_suite.seeding import registry
+
+    class RepeatingSkuFactory(ProductFactory):
+        class Meta:
+            model = Product
+
+        sku = factory_boy.Sequence(lambda n: f"SKU-{n % 3}")
+
+    monkeypatch.setattr(
+        sys.modules[__name__], "RepeatingSkuFactory", RepeatingSkuFactory, raising=False
+    )
+    yield RepeatingSkuFactory
+    registry.unregister(RepeatingSkuFactory)
+
+
+@pytest.mark.parametrize("fast_writer", [True, False], ids=["fast-writer", "bulk_create"])
+def test_a_unique_violation_on_the_bulk_path_is_djangos_integrity_error(
+    repeating_sku_factory: Any, fast_writer: bool
+) -> None:
+    from django.db import IntegrityError
+    from django.test import override_settings
+
+    with override_settings(FORGE={"SEEDING": {"FAST_WRITER": fast_writer}}):
+        with pytest.raises(IntegrityError):
+            repeating_sku_factory.bulk(5)
+        expected = r"Creating 5 shop\.Product rows failed and nothing was kept"
+        with pytest.raises(CommandError, match=expected):
+            factory("shop.Product", "5", "--bulk", "--factory", f"{__name__}.RepeatingSkuFactory")
+    assert not Product.objects.exists()
+
+
+def test_with_children_reuse_existing_parents_instead_of_creating_more() -> None:
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    factory("blog.Post", "50", "--with", "comments", "--seed", "2")
+    assert Post.objects.count() == 50
+    assert Comment.objects.count() == 50
+    assert User.objects.count() == 50  # the posts' authors; comments reuse them
+    assert set(Comment.objects.values_list("author_id", flat=True)) <= set(
+        Post.objects.values_list("author_id", flat=True)
+    )
+    factory("blog.Post", "10", "--with", "comments=2", "--bulk", "--recycle", "auth.User")
+    assert User.objects.count() == 50  # --recycle: the new posts' authors are reused too
+    assert Comment.objects.count() == 70
+    with pytest.raises(CommandError, match=r"--recycle: unknown model 'auth\.Nope'"):
+        factory("blog.Post", "1", "--recycle", "auth.Nope")
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test hasher, counting how often a password is hashed."""
+
+    algorithm = "counting_md5"
+    calls = 0
+
+    def encode(self, password: str, salt: str) -> str:
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+def test_demo_passwords_are_hashed_once_per_run() -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import override_settings
+
+    CountingHasher.calls = 0
+    with override_settings(PASSWORD_HASHERS=[f"{__name__}.CountingHasher"]):
+        factory("auth.User", "20", "--seed", "3")
+        assert CountingHasher.calls == 1
+        user = get_user_model().objects.first()
+        assert user is not None
+        assert user.check_password("demo-password")

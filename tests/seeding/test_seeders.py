@@ -15,6 +15,7 @@ from django.test import override_settings
 from example_project.blog.models import Comment, Post, Tag
 from example_project.shop.models import Order, Product
 from forge_suite.seeding.api import already_seeded
+from forge_suite.seeding.exceptions import InvalidScale
 from forge_suite.seeding.models import SeedRun
 from forge_suite.seeding.seeders import ordered, registry, run_seeders
 from tests.seeding.seeders_fixture import AlphaSeeder, BetaSeeder, paths
@@ -140,6 +141,18 @@ def test_bad_options_are_command_errors(fixture_seeders: None) -> None:
         seed("--fresh", "--dry-run", "--no-input")
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "1e400", "1e9", "-2"])
+def test_a_scale_that_is_not_a_sane_number_is_bad_input(fixture_seeders: None, value: str) -> None:
+    with pytest.raises(CommandError) as info:
+        seed("--scale", value)
+    message = str(info.value)
+    assert message.startswith("--scale must be positive, finite and at most 10,000")
+    assert "failed" not in message  # not blamed on a seeder
+    assert not Tag.objects.exists()
+    with pytest.raises(InvalidScale):
+        run_seeders(["AlphaSeeder"], scale=float(value))
+
+
 def test_scale_multiplies_counts(fixture_seeders: None) -> None:
     seed("--class", "AlphaSeeder", "--scale", "2.5")
     assert Tag.objects.count() == 10
@@ -206,3 +219,13 @@ def test_demo_seeders_make_a_believable_site(testing_env: None) -> None:
 def test_verbosity_zero_is_quiet(fixture_seeders: None) -> None:
     assert seed(verbosity=0) == ""
     assert Tag.objects.count() == 4
+
+
+def test_sequences_continue_after_the_highest_stored_value(testing_env: None) -> None:
+    seed("--class", "ProductSeeder", "--seed", "1")
+    assert Product.objects.count() == 60
+    Product.objects.filter(sku="SKU-000000").delete()  # 59 rows left, SKU-000059 among them
+    seed("--class", "ProductSeeder", "--seed", "2")
+    skus = list(Product.objects.values_list("sku", flat=True))
+    assert len(skus) == len(set(skus)) == 119
+    assert max(skus) == "SKU-000119"

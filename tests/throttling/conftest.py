@@ -10,22 +10,10 @@ import pytest
 
 from forge_suite.throttling import api
 from forge_suite.throttling.stores import CacheStore, MemoryStore, RedisStore, Store
+from forge_suite.throttling.testing import EPOCH as T0
+from forge_suite.throttling.testing import FakeClock
 
-T0 = 1_800_000_000.0  # a window boundary for every period used in the tests
-
-
-class FakeClock:
-    """Seconds since the epoch that only move when a test says so."""
-
-    def __init__(self, start: float = T0) -> None:
-        # Whole microseconds, so repeated advances do not accumulate float error.
-        self.now_us = round(start * 1_000_000)
-
-    def __call__(self) -> float:
-        return self.now_us / 1_000_000
-
-    def advance(self, seconds: float) -> None:
-        self.now_us += round(seconds * 1_000_000)
+__all__ = ["T0", "FakeClock"]
 
 
 @pytest.fixture
@@ -82,3 +70,32 @@ def use_store() -> Iterator[Any]:
 def memory_store(clock: FakeClock, use_store: Any) -> MemoryStore:
     store: MemoryStore = use_store(MemoryStore(clock=clock))
     return store
+
+
+@pytest.fixture
+def hanging_redis_url() -> Iterator[str]:
+    """A loopback TCP server that accepts connections and never answers (a hung Redis)."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:  # timeout: look at the stop flag again
+                continue
+            held.append(conn)  # read nothing, answer nothing
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()

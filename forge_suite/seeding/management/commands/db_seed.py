@@ -9,8 +9,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS
 
 from forge_suite.core.conf import current_environment
-from forge_suite.seeding.exceptions import SeedingError
-from forge_suite.seeding.seeders import Seeder, discover, ordered, registry, run_seeders
+from forge_suite.seeding.exceptions import InvalidScale, SeedingError
+from forge_suite.seeding.seeders import (
+    MAX_SCALE,
+    Seeder,
+    check_scale,
+    discover,
+    ordered,
+    registry,
+    run_seeders,
+)
 
 
 def validate_locale(locale: str | None) -> None:
@@ -64,7 +72,8 @@ class Command(BaseCommand):
             "--scale",
             type=float,
             default=1.0,
-            help="Multiply the seeders' row counts (e.g. 100 for a large dataset).",
+            help="Multiply the seeders' row counts (e.g. 100 for a large dataset; at most "
+            f"{MAX_SCALE:,}).",
         )
         parser.add_argument("--locale", help="Faker locale (default FORGE['SEEDING']['LOCALE']).")
         parser.add_argument(
@@ -78,8 +87,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         verbosity: int = options["verbosity"]
         environment: str = options["environment"] or current_environment()
-        if options["scale"] <= 0:
-            raise CommandError(f"--scale must be positive, got {options['scale']}")
+        try:
+            check_scale(options["scale"])
+        except InvalidScale:
+            raise CommandError(
+                f"--scale must be positive, finite and at most {MAX_SCALE:,}, "
+                f"got {options['scale']}."
+            ) from None
         validate_locale(options["locale"])
         if environment == "production" and not options["force"]:
             raise CommandError(

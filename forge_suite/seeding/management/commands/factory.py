@@ -7,13 +7,16 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
+from django.db.models.signals import post_save
 from django.utils.module_loading import autodiscover_modules, import_string
 
+from forge_suite.seeding import adapter
+from forge_suite.seeding.adhoc import bulk_with, create_with
 from forge_suite.seeding.exceptions import SeedingError
 from forge_suite.seeding.factories import Factory, factories_for
 from forge_suite.seeding.management.commands.db_seed import validate_locale
-from forge_suite.seeding.session import seeded
+from forge_suite.seeding.session import count_saved, seeded
 
 
 def parse_with(values: list[str]) -> list[tuple[str, Any]]:
@@ -57,6 +60,14 @@ class Command(BaseCommand):
             metavar="NAME=COUNT",
             help="Has-many/has-one children per row, e.g. posts=5 or comments=0-3; repeatable.",
         )
+        parser.add_argument(
+            "--recycle",
+            action="append",
+            default=[],
+            metavar="APP.MODEL",
+            help="Reuse the existing rows of this model for every relation to it instead of "
+            "creating new ones (e.g. auth.User); repeatable.",
+        )
         parser.add_argument("--factory", help="Dotted path of the factory to use.")
         parser.add_argument("--seed", type=int, help="Random seed: same seed, same data.")
         parser.add_argument("--locale", help="Faker locale.")
@@ -77,34 +88,29 @@ class Command(BaseCommand):
         try:
             recipe = factory_class.states(*options["state"])
             for name, n in relations:
-                recipe = recipe.with_(name, n)
+                recipe.with_(name, n)  # checks the name and the count
         except SeedingError as exc:
             raise CommandError(str(exc)) from exc
 
+        recycled = [self._rows_of(label) for label in options["recycle"]]
         started = time.perf_counter()
         try:
             with seeded(
                 options["seed"], locale=options["locale"], progress=verbosity >= 1
             ) as session:
                 if options["bulk"]:
-                    result = recipe.bulk(count)
-                    rows = dict(result.rows)
+                    rows = bulk_with(recipe, count, relations, recycled)
                 else:
-                    from django.db.models.signals import post_save
-
-                    from forge_suite.seeding.seeders import _count_saved
-
-                    post_save.connect(_count_saved, dispatch_uid="forge_seeding.factory_cmd")
+                    post_save.connect(count_saved, dispatch_uid="forge_seeding.factory_cmd")
                     try:
-                        with transaction.atomic():
-                            recipe.create_batch(count)
+                        create_with(recipe, count, relations, recycled)
                     finally:
                         post_save.disconnect(dispatch_uid="forge_seeding.factory_cmd")
                     rows = dict(session.rows)
         except (SeedingError, DatabaseError) as exc:
             # Both paths write in one transaction, so nothing of this run was kept.
             raise CommandError(
-                f"Creating {count} {factory_class._meta.model._meta.label} rows failed and "
+                f"Creating {count} {adapter.model_of(factory_class)._meta.label} rows failed and "
                 f"nothing was kept: {exc}"
             ) from exc
         seconds = max(time.perf_counter() - started, 1e-9)
@@ -118,6 +124,15 @@ class Command(BaseCommand):
                     f"({total / seconds * 60:,.0f} rows/min)"
                 )
             )
+
+    def _rows_of(self, label: str) -> Any:
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            raise CommandError(
+                f"--recycle: unknown model {label!r}; use app_label.ModelName (e.g. auth.User)."
+            ) from None
+        return model._default_manager.all()
 
     def _factory(self, label: str, path: str | None) -> type[Factory]:
         try:
@@ -133,8 +148,8 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot import factory {path!r}: {exc}") from exc
             if not (isinstance(found, type) and issubclass(found, Factory)):
                 raise CommandError(f"{path!r} is not a forge_suite.seeding Factory.")
-            if found._meta.model is not model:
-                raise CommandError(f"{path!r} makes {found._meta.model}, not {label}.")
+            if adapter.model_of(found) is not model:
+                raise CommandError(f"{path!r} makes {adapter.model_of(found)}, not {label}.")
             return found
         autodiscover_modules("factories")
         candidates = factories_for(model)

@@ -1,0 +1,125 @@
+"""Acceptance: Uppy (Dashboard + @uppy/tus, the bundle the demo ships) in headless Chromium
+uploads a file to a server process with progress events, a pause and a resume."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from forge_suite.files.models import StoredFile, TusUpload
+from tests.files.servers import Process, django_server
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.slow]
+
+FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+MAKE_FILE = """
+const done = arguments[arguments.length - 1];
+const canvas = document.createElement("canvas");
+canvas.width = 700; canvas.height = 700;
+const ctx = canvas.getContext("2d");
+const pixels = ctx.createImageData(700, 700);
+for (let i = 0; i < pixels.data.length; i += 65536) {
+  crypto.getRandomValues(pixels.data.subarray(i, Math.min(i + 65536, pixels.data.length)));
+}
+for (let i = 3; i < pixels.data.length; i += 4) pixels.data[i] = 255;  // opaque
+ctx.putImageData(pixels, 0, 0);
+canvas.toBlob(async (blob) => {
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  window.uppy.addFile({ name: "noise.png", type: "image/png", data: blob });
+  done([hex, blob.size]);
+}, "image/png");
+"""
+
+
+@pytest.fixture
+def driver() -> Iterator[Any]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    binary = next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
+    if binary:
+        options.binary_location = binary
+    for flag in FLAGS:
+        options.add_argument(flag)
+    browser = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    browser.set_script_timeout(60)
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Process]:
+    storages = {
+        "local": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "disk")},
+        }
+    }
+    process = django_server(str(connection.settings_dict["NAME"]), storages, {"DISK": "local"})
+    yield process
+    process.stop()
+
+
+def events(driver: Any) -> list[dict[str, Any]]:
+    return list(driver.execute_script("return window.galleryEvents"))
+
+
+def wait_for(predicate: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def test_uppy_tus_upload_with_pause_and_resume(
+    driver: Any, server: Process, user: Any, local_disk: str
+) -> None:
+    client = Client()
+    client.force_login(user)
+    driver.get(f"{server.url}/static/gallery/gallery.css")
+    driver.add_cookie(
+        {"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"}
+    )
+    driver.get(f"{server.url}/gallery/upload/?chunk=65536")
+    sha, size = driver.execute_async_script(MAKE_FILE)
+    assert size > 1_000_000
+
+    driver.execute_script("window.uppy.upload()")
+    wait_for(
+        lambda: any(e["type"] == "progress" and 0 < e["sent"] < e["total"] for e in events(driver))
+    )
+    driver.execute_script("window.uppy.pauseAll()")
+    wait_for(lambda: TusUpload.objects.exists())
+    time.sleep(1.0)  # let the chunk in flight land
+    paused_at = TusUpload.objects.get().offset
+    time.sleep(1.5)
+    assert TusUpload.objects.get().offset == paused_at  # nothing sent while paused
+    assert 0 < paused_at < size
+    assert not any(e["type"] == "success" for e in events(driver))
+
+    driver.execute_script("window.uppy.resumeAll()")
+    wait_for(lambda: any(e["type"] in ("success", "error") for e in events(driver)), timeout=120)
+    log = events(driver)
+    assert [e for e in log if e["type"] == "error"] == []
+    sent = [e["sent"] for e in log if e["type"] == "progress"]
+    assert sent == sorted(sent)
+    assert sent[-1] == size
+    stored = StoredFile.objects.get()
+    assert (stored.sha256, stored.size, stored.owner) == (sha, size, user)
+    assert stored.content_type == "image/png"
+    assert hashlib.sha256(stored.open().read()).hexdigest() == sha
