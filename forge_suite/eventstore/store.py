@@ -448,3 +448,33 @@ def events_after(
             [*_after_params(connection, tx, pos), cap],
         )
         return int(cursor.fetchone()[0])
+
+
+def committed_horizon(using: str = "default") -> int:
+    """The highest transaction id among committed events (what a reader must reach)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(transaction_id), 0) FROM {_table()}")
+        return int(cursor.fetchone()[0])
+
+
+def wait_until_visible(transaction_id: int, timeout: float = 30.0, using: str = "default") -> bool:
+    """Wait until events of ``transaction_id`` and older are readable; False on timeout.
+
+    On PostgreSQL that is when every transaction of the server up to it has ended. Call it in
+    autocommit mode (a transaction of one's own would hold the horizon back).
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return True
+    deadline = time.monotonic() + timeout
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT %s < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+                [transaction_id],
+            )
+            if cursor.fetchone()[0]:
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
