@@ -36,3 +36,8 @@ if LAYER != "memory":
 
 BENCH_APP = {"id": "1", "key": "bench-key", "secret": "bench-secret", "activity_timeout": 120}
 FORGE = {"REALTIME": {"APPS": [BENCH_APP]}}
+
+# BENCH_STATE=redis: presence and subscription counts in Redis (several processes, storms).
+if os.environ.get("BENCH_STATE") == "redis":
+    BENCH_APP["max_presence_members"] = 1000
+    FORGE["REALTIME"].update({"REDIS_URL": REDIS_URL, "KEY_PREFIX": f"{PREFIX}:state"})

@@ -21,9 +21,13 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "forge_suite.core",
 ]
+#: FORGE_BENCH_METRICS=1: the forge worker also records Prometheus metrics, with the
+#: observability app and the instrumented database of the example project as shipped.
+METRICS = MODE == "forge" and os.environ.get("FORGE_BENCH_METRICS", "0") == "1"
 if MODE == "forge":
-    # History only: the observability app's Prometheus metrics are a separate cost.
     INSTALLED_APPS += ["forge_suite.scheduling"]
+if METRICS:
+    INSTALLED_APPS += ["django_prometheus", "forge_suite.observability"]
 
 # Persistent connections, as in production (Celery closes them per task otherwise).
 DATABASES = {
@@ -31,6 +35,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 30}
+if METRICS:
+    from forge_suite.observability.prometheus import instrument_databases
+
+    DATABASES = instrument_databases(DATABASES)
 
 CELERY_BROKER_URL = os.environ["FORGE_BENCH_BROKER_URL"]
 CELERY_TASK_ALWAYS_EAGER = False

@@ -4,10 +4,14 @@ Same broker, same database server, same task body (one Redis INCR), same worker 
 (prefork, concurrency 2, prefetch 4, log level WARNING). In each round N messages are queued
 on two queues first, then both workers start at the same time, so whatever else loads the
 machine loads both alike; each rate is measured from its first to its last completed job
-(start-up excluded). The figure is the median over the rounds.
+(start-up excluded). The figure is the median over the rounds. Each round also checks the
+history: exactly one SUCCESS JobRun row per job (the run fails otherwise).
 
     python benchmarks/scheduling_worker_throughput.py [--jobs 1000] [--rounds 5]
         [--db postgres|sqlite]
+
+``FORGE_BENCH_METRICS=1`` adds the observability app's Prometheus metrics to the forge worker
+(as the example project ships); ``FORGE_BENCH_HISTORY=0`` turns the history off.
 
 Needs Redis (broker db 4 by default, FORGE_BENCH_BROKER_URL) and, for --db postgres,
 PostgreSQL on 127.0.0.1.
@@ -66,6 +70,26 @@ def publish(mode: str, db_url: str, queue: str, key: str, count: int) -> None:
         f"[task.apply_async(({key!r},), queue={queue!r}) for _ in range({count})]"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env_for(mode, db_url), check=True)
+
+
+def history_rows(db_url: str, queue: str) -> tuple[int, int]:
+    """(JobRun rows, distinct task ids with a SUCCESS row) of the forge worker's queue."""
+    code = (
+        "import django; django.setup();"
+        "from forge_suite.scheduling.models import JobRun;"
+        f"rows = JobRun.objects.filter(queue={queue!r});"
+        "ok = rows.filter(state='SUCCESS').values('task_id').distinct().count();"
+        "print(rows.count(), ok)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env_for("forge", db_url),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return int(out[0]), int(out[1])
 
 
 def worker_command(mode: str, queue: str) -> list[str]:
@@ -146,7 +170,10 @@ def one_round(db_url: str, count: int) -> tuple[dict[str, float], dict[str, floa
             time.sleep(0.003)
     finally:
         for worker in workers.values():
-            os.killpg(worker.pid, signal.SIGTERM)
+            # Warm shutdown: the main process lets the pool finish the jobs it is running
+            # (a TERM to the whole group would kill them between their side effect and
+            # their history write, and their messages would be delivered again).
+            worker.send_signal(signal.SIGTERM)
         for worker in workers.values():
             try:
                 worker.wait(timeout=20)
@@ -154,6 +181,13 @@ def one_round(db_url: str, count: int) -> tuple[dict[str, float], dict[str, floa
                 os.killpg(worker.pid, signal.SIGKILL)
         for run in runs.values():
             client.delete(run["key"])
+    if os.environ.get("FORGE_BENCH_HISTORY", "1") != "0":
+        rows, succeeded = history_rows(db_url, runs["forge"]["queue"])
+        if rows != count or succeeded != count:
+            raise RuntimeError(
+                f"history incomplete: {rows} JobRun rows, {succeeded} successful jobs "
+                f"for {count} jobs"
+            )
     return rates, cpu
 
 
@@ -188,6 +222,13 @@ def main() -> None:
     forge = statistics.median(rates["forge"])
     print()
     print(f"database: {args.db}, jobs per round: {args.jobs}, rounds: {args.rounds}")
+    print(f"metrics: {os.environ.get('FORGE_BENCH_METRICS', '0') == '1'}")
+    ratios = [f / p for f, p in zip(rates["forge"], rates["plain"], strict=True)]
+    print(f"median of per-round ratios     : {statistics.median(ratios):.3f}")
+    print(
+        f"CPU ms/job (median)            : plain {statistics.median(cpus['plain']):.3f}, "
+        f"forge {statistics.median(cpus['forge']):.3f}"
+    )
     print(f"plain Celery worker          : {plain:8.1f} jobs/s (median)")
     print(f"manage.py worker + history   : {forge:8.1f} jobs/s (median)")
     print(

@@ -130,6 +130,11 @@ else:
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = "UTC"
+# Redis hands an unacknowledged job to another worker after this many seconds: longer than the
+# longest job time limit (cleanup_sessions: 330 s) and retry delay (RETRY_BACKOFF_MAX: 600 s),
+# so a job killed with its worker comes back within 15 minutes instead of an hour.
+# AMQP brokers ignore it. `manage.py worker` warns when a job's limit exceeds it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
 
 STORAGES = {
     "default": {
@@ -196,6 +201,9 @@ LOGGING = logging_config(debug=DEBUG, level=os.environ.get("DJANGO_LOG_LEVEL", "
 MIDDLEWARE = with_middleware(MIDDLEWARE)
 DATABASES = instrument_databases(DATABASES)
 CACHES = instrument_caches(CACHES)
+# eventstore demo: `manage.py eventstore_worker` keeps the order summary live; the paid-order
+# observer calls the "shop" webhook endpoint (create it in the admin).
+FORGE["EVENTSTORE"] = {"PROJECTIONS": ["example_project.orders.projections.OrderSummaryProjector"]}
 FORGE["OBSERVABILITY"] = {"METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None}
 
 # Files: uploads on the default disk (MEDIA_ROOT), a thumbnail variant for the gallery demo.

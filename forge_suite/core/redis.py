@@ -163,6 +163,10 @@ def get_async_redis(url: str | None = None) -> Any:
         own.forge_url = resolved
         return redis.asyncio.Redis.from_pool(own)
     with _lock:
+        # A pool's asyncio primitives hold its loop, so the weak keys alone never let go of a
+        # finished loop (async_to_sync runs each call in a new one): drop closed loops here.
+        for closed in [other for other in _async_pools if other.is_closed()]:
+            del _async_pools[closed]
         pools = _async_pools.setdefault(loop, {})
         pool = pools.get(resolved)
         if pool is None:

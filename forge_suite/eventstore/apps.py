@@ -14,7 +14,9 @@ class EventstoreConfig(AppConfig):
         from forge_suite.eventstore import (  # noqa: F401  registers settings, checks, actions
             checks,
             conf,
+            listeners,
             observers,
             outbox,
+            tasks,
             webhooks,
         )

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from forge_suite.core.conf import AppSettings, Option
-
-
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else "must be greater than 0"
-
-
-def _non_negative(value: Any) -> str | None:
-    return None if value >= 0 else "must be 0 or more"
-
+from forge_suite.core.validators import non_negative, positive
 
 DEFAULTS: dict[str, Option] = {
     "NOTIFY": Option(
@@ -22,39 +12,47 @@ DEFAULTS: dict[str, Option] = {
         "On PostgreSQL, send NOTIFY on each append so live projections wake at once "
         "(they poll as well, so nothing is lost if it is off).",
     ),
+    "NOTIFY_INTERVAL": Option(
+        0.1,
+        (int, float),
+        "At most one NOTIFY per process and database per this many seconds (each one costs "
+        "the writer a small extra transaction); a woken worker reads again this long after a "
+        "wake-up, so an event whose NOTIFY was skipped waits no longer than this.",
+        validator=non_negative,
+    ),
     "NOTIFY_CHANNEL": Option("forge_eventstore", str, "PostgreSQL channel used for NOTIFY."),
     "POLL_INTERVAL": Option(
         1.0,
         (int, float),
         "Seconds between polls of live projections and the outbox.",
-        validator=_positive,
+        validator=positive,
     ),
     "READ_BATCH": Option(
-        1000, int, "Events read per batch by projections and catch-up readers.", validator=_positive
+        1000, int, "Events read per batch by projections and catch-up readers.", validator=positive
     ),
     "OUTBOX_MAX_ATTEMPTS": Option(
-        8, int, "Attempts before an outbox message is dead-lettered.", validator=_positive
+        8, int, "Attempts before an outbox message is dead-lettered.", validator=positive
     ),
     "OUTBOX_BACKOFF": Option(
         5.0,
         (int, float),
         "Seconds before the first retry; each further retry waits twice as long (plus jitter).",
-        validator=_non_negative,
+        validator=non_negative,
     ),
     "OUTBOX_BACKOFF_MAX": Option(
         6 * 3600.0,
         (int, float),
         "Longest wait between two attempts, in seconds.",
-        validator=_positive,
+        validator=positive,
     ),
     "OUTBOX_LEASE": Option(
         300.0,
         (int, float),
         "Seconds a claimed message stays invisible to other dispatchers before it is retried "
         "(a dispatcher that dies mid-delivery is recovered after this).",
-        validator=_positive,
+        validator=positive,
     ),
-    "OUTBOX_BATCH": Option(100, int, "Messages claimed per dispatcher round.", validator=_positive),
+    "OUTBOX_BATCH": Option(100, int, "Messages claimed per dispatcher round.", validator=positive),
     "DISPATCH_ON_COMMIT": Option(
         True,
         bool,
@@ -63,7 +61,7 @@ DEFAULTS: dict[str, Option] = {
         "worker's outbox dispatcher delivers whatever this misses.",
     ),
     "WEBHOOK_TIMEOUT": Option(
-        15.0, (int, float), "Seconds per webhook request.", validator=_positive
+        15.0, (int, float), "Seconds per webhook request.", validator=positive
     ),
     "WEBHOOK_ENDPOINTS": Option(
         {},

@@ -26,8 +26,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import transaction
+from django.utils.module_loading import import_string
 
-from forge_suite.eventstore.events import Event, RecordedEvent, current_metadata
+from forge_suite.eventstore import outbox
+from forge_suite.eventstore.events import (
+    Event,
+    RecordedEvent,
+    current_metadata,
+    event_class,
+    event_context,
+    upcast,
+)
 
 __all__ = ["Envelope", "Listener", "dispatch", "dispatch_recorded", "listener", "listeners_for"]
 
@@ -140,8 +149,6 @@ def dispatch_recorded(event: Event, recorded: RecordedEvent, using: str = "defau
 
 
 def _fan_out(event: Event, envelope: Envelope, using: str) -> None:
-    from forge_suite.eventstore import outbox
-
     queued = []
     for entry in listeners_for(event.event_type):
         if entry.mode == "sync":
@@ -165,3 +172,27 @@ def _fan_out(event: Event, envelope: Envelope, using: str) -> None:
             )
     if queued:
         outbox.enqueue(queued, using=using)
+
+
+def _deliver_listener(message: Any) -> None:
+    """The outbox action of queued listeners: rebuild the event, run the listener."""
+    entry = listener_by_path(message.target)
+    if entry is None:
+        # Importing the module registers its listeners; a function registered elsewhere (e.g.
+        # in an AppConfig.ready() this process did not run) is still the stored target.
+        fn = import_string(message.target)
+        entry = listener_by_path(message.target) or Listener(
+            fn, "queued", None, message.target, wants_envelope(fn)
+        )
+    payload = message.payload
+    _version, data = upcast(payload["type"], int(payload.get("schema_version", 1)), payload["data"])
+    event = event_class(payload["type"]).from_data(data)
+    metadata = payload.get("metadata") or {}
+    envelope = Envelope(message.event_id, message.event_type, metadata, message.attempts)
+    with event_context(
+        correlation_id=metadata.get("correlation_id"), causation_id=str(message.event_id)
+    ):
+        entry(event, envelope)
+
+
+outbox.register_action("listener", _deliver_listener)

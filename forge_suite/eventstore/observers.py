@@ -233,6 +233,8 @@ def _state(instance: models.Model) -> dict[str, Any]:
 
 
 def _on_init(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if _silenced.get():
+        return
     setattr(instance, _INITIAL, _state(instance) if instance.pk is not None else None)
 
 
@@ -245,6 +247,8 @@ def _notify(sender: type[models.Model], change: Change) -> None:
 
 
 def _on_save(sender: type[models.Model], instance: models.Model, created: bool, **kw: Any) -> None:
+    if _silenced.get():
+        return
     new = _state(instance)
     old = None if created else getattr(instance, _INITIAL, None)
     if old is not None:
@@ -256,6 +260,8 @@ def _on_save(sender: type[models.Model], instance: models.Model, created: bool, 
 
 
 def _on_delete(sender: type[models.Model], instance: models.Model, **kw: Any) -> None:
+    if _silenced.get():
+        return
     _notify(sender, Change(sender._meta.label, instance.pk, "delete", _state(instance), None))
 
 

@@ -22,11 +22,10 @@ from typing import Any
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
-from forge_suite.eventstore.events import Event, event_class, event_context, upcast
+from forge_suite.eventstore.events import Event
 from forge_suite.eventstore.exceptions import EventStoreError
 
 __all__ = [
@@ -120,10 +119,11 @@ def kick(ids: list[int], using: str = "default") -> None:
     if is_eager():
         process_outbox(ids=ids, using=using)
         return
-    from forge_suite.eventstore.tasks import deliver_outbox
+    from forge_suite.core.celery import get_celery_app
 
     try:
-        deliver_outbox.delay(ids, using)
+        # By name: the task module imports this one (it is loaded by the app's ready()).
+        get_celery_app().send_task("forge_eventstore.deliver_outbox", args=[ids, using])
     except Exception:  # the broker is down: the worker's dispatcher delivers them later
         logger.warning("could not queue outbox delivery of %s; the dispatcher will", ids)
 
@@ -256,33 +256,3 @@ def once(handler: str, event_id: uuid.UUID | str, using: str = "default") -> boo
     except IntegrityError:
         return False
     return True
-
-
-def _deliver_listener(message: Any) -> None:
-    from forge_suite.eventstore.listeners import (
-        Envelope,
-        Listener,
-        listener_by_path,
-        wants_envelope,
-    )
-
-    entry = listener_by_path(message.target)
-    if entry is None:
-        # Importing the module registers its listeners; a function registered elsewhere (e.g.
-        # in an AppConfig.ready() this process did not run) is still the stored target.
-        fn = import_string(message.target)
-        entry = listener_by_path(message.target) or Listener(
-            fn, "queued", None, message.target, wants_envelope(fn)
-        )
-    payload = message.payload
-    _version, data = upcast(payload["type"], int(payload.get("schema_version", 1)), payload["data"])
-    event = event_class(payload["type"]).from_data(data)
-    metadata = payload.get("metadata") or {}
-    envelope = Envelope(message.event_id, message.event_type, metadata, message.attempts)
-    with event_context(
-        correlation_id=metadata.get("correlation_id"), causation_id=str(message.event_id)
-    ):
-        entry(event, envelope)
-
-
-register_action("listener", _deliver_listener)

@@ -199,10 +199,14 @@ class _Listener:
             else:
                 time.sleep(timeout)
             return False
-        got = False
-        for _ in self.conn.notifies(timeout=timeout, stop_after=1):
-            got = True
-        return got
+        # In slices, so that a stop request is seen within half a second.
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            for _ in self.conn.notifies(timeout=min(left, 0.5), stop_after=1):
+                return True
+            if stop is not None and stop.is_set():
+                return False
+        return False
 
     def close(self) -> None:
         if self.conn is not None:

@@ -19,7 +19,14 @@ from forge_suite.eventstore.conf import app_settings
 from forge_suite.eventstore.exceptions import ProjectionError
 from forge_suite.eventstore.observers import silenced
 from forge_suite.eventstore.projections import Projector
-from forge_suite.eventstore.store import START, Position, events_after, read_all
+from forge_suite.eventstore.store import (
+    START,
+    Position,
+    committed_horizon,
+    events_after,
+    read_all,
+    wait_until_visible,
+)
 
 __all__ = ["replay"]
 
@@ -88,6 +95,7 @@ def replay(
     using: str = "default",
     progress: Callable[[int], object] | None = None,
     total: Callable[[int], object] | None = None,
+    horizon_timeout: float = 300.0,
 ) -> int:
     """Rebuild ``projector_class`` from the event store; returns the number of events applied.
 
@@ -119,6 +127,9 @@ def replay(
         return catch_up(projector, using=using, progress=progress)
 
     position, applied = START, 0
+    # Everything committed before the rebuild started must be in the copy before it is swapped
+    # in; a transaction elsewhere on the server can delay its visibility (never skip it).
+    horizon = committed_horizon(using)
 
     def run_batches(one: bool = False) -> bool:
         """Apply readable batches (or ``one``) to the fresh tables; True if any was applied."""
@@ -151,8 +162,16 @@ def replay(
                 # One transaction per batch: a long one would hold back the xmin horizon that
                 # every global-order reader of the server waits for.
                 with transaction.atomic(using=using):
-                    if not run_batches(one=True):
-                        break
+                    if run_batches(one=True):
+                        continue
+                if position.transaction_id >= horizon:
+                    break
+                if not wait_until_visible(horizon, horizon_timeout, using):
+                    raise ProjectionError(
+                        f"replay of {projector.name!r} stopped: events committed before it "
+                        f"started were not readable after {horizon_timeout}s (a long "
+                        "transaction on the server holds the xmin horizon back)"
+                    )
         with transaction.atomic(using=using):
             row, _ = (
                 ProjectionCheckpoint.objects.using(using)

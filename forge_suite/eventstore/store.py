@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import enum
 import json
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from forge_suite.core.metrics import metrics
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
 from forge_suite.eventstore.events import (
@@ -253,6 +255,9 @@ def _insert_postgres(
     return ids
 
 
+_last_notify: dict[str, float] = {}
+
+
 def _notify(connection: Any) -> None:
     """Wake live readers, after the commit and in a transaction of its own.
 
@@ -260,6 +265,10 @@ def _notify(connection: Any) -> None:
     would serialise the writers' commits like a table lock; this one does not wait for the
     flush (``synchronous_commit`` off: a lost wake-up only means the next poll finds the events).
     """
+    now = time.monotonic()
+    if now - _last_notify.get(connection.alias, -1e9) < float(app_settings.NOTIFY_INTERVAL):
+        return
+    _last_notify[connection.alias] = now
     try:
         with connection.cursor() as cursor:
             # One round trip; set_config(..., true) lasts until this statement's own commit.
@@ -302,11 +311,9 @@ def _insert_generic(
 
 
 def _record_metrics(recorded: list[RecordedEvent]) -> None:
-    from forge_suite.core.metrics import suite_metrics
-
-    if (m := suite_metrics()) is not None:
-        for event in recorded:
-            m.record_event_appended(event.type)
+    record = metrics().record_event_appended
+    for event in recorded:
+        record(event.type)
 
 
 def _rows(connection: Any, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
@@ -441,3 +448,33 @@ def events_after(
             [*_after_params(connection, tx, pos), cap],
         )
         return int(cursor.fetchone()[0])
+
+
+def committed_horizon(using: str = "default") -> int:
+    """The highest transaction id among committed events (what a reader must reach)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(transaction_id), 0) FROM {_table()}")
+        return int(cursor.fetchone()[0])
+
+
+def wait_until_visible(transaction_id: int, timeout: float = 30.0, using: str = "default") -> bool:
+    """Wait until events of ``transaction_id`` and older are readable; False on timeout.
+
+    On PostgreSQL that is when every transaction of the server up to it has ended. Call it in
+    autocommit mode (a transaction of one's own would hold the horizon back).
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return True
+    deadline = time.monotonic() + timeout
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT %s < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+                [transaction_id],
+            )
+            if cursor.fetchone()[0]:
+                return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)

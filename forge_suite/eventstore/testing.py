@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
-from django.db import connections
-
 from forge_suite.eventstore.exceptions import EventStoreError
+from forge_suite.eventstore.store import committed_horizon, wait_until_visible
 
 __all__ = ["wait_until_readable"]
 
@@ -18,24 +15,8 @@ def wait_until_readable(timeout: float = 30.0, using: str = "default") -> None:
     docs); in a test that shares its server with other work, call this after committing and
     before asserting on a projection. Run it outside a transaction (``TransactionTestCase``).
     """
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
-    from forge_suite.eventstore.models import StoredEvent
-
-    table = StoredEvent._meta.db_table
-    deadline = time.monotonic() + timeout
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COALESCE(MAX(transaction_id), 0) < "
-                f"pg_snapshot_xmin(pg_current_snapshot())::text::bigint FROM {table}"
-            )
-            if cursor.fetchone()[0]:
-                return
-        if time.monotonic() > deadline:
-            raise EventStoreError(
-                f"events were not readable after {timeout}s: a transaction on the server "
-                "holds the xmin horizon back (see pg_stat_activity)"
-            )
-        time.sleep(0.02)
+    if not wait_until_visible(committed_horizon(using), timeout, using):
+        raise EventStoreError(
+            f"events were not readable after {timeout}s: a transaction on the server "
+            "holds the xmin horizon back (see pg_stat_activity)"
+        )

@@ -68,6 +68,7 @@ def run_worker(
     stats = WorkerStats()
     stop = stop or threading.Event()
     waiter = None if once else wait_for_events()
+    woken = False
     try:
         while True:
             close_old_connections()
@@ -77,7 +78,13 @@ def run_worker(
             if once or stop.is_set():
                 return stats
             assert waiter is not None
-            waiter.wait(float(app_settings.POLL_INTERVAL), stop)
+            # After a wake-up, look again NOTIFY_INTERVAL later: writers skip NOTIFYs that
+            # close together, so events committed just after the one that woke us get no
+            # NOTIFY of their own.
+            timeout = (
+                float(app_settings.NOTIFY_INTERVAL) if woken else float(app_settings.POLL_INTERVAL)
+            )
+            woken = waiter.wait(timeout, stop)
     finally:
         if waiter is not None:
             waiter.close()

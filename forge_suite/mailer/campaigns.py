@@ -17,7 +17,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from forge_suite.mailer.conf import app_settings
@@ -54,6 +54,8 @@ def send_campaign(
         state=Campaign.State.SENDING,
     )
     batch: list[Any] = []
+    if isinstance(recipients, QuerySet):
+        recipients = recipients.iterator(chunk_size=size)  # never the whole table in memory
     for recipient in recipients:
         batch.append(recipient)
         if len(batch) >= size:

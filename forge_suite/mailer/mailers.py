@@ -66,7 +66,9 @@ def get_mailer(alias: str | None = None) -> BaseEmailBackend:
         )
     backend_cls = import_string(spec.get("BACKEND") or SMTP_BACKEND)
     options = dict(spec.get("OPTIONS") or {})
-    if getattr(backend_cls, "forge_wants_alias", False):
+    if has_native_mailers() or getattr(backend_cls, "forge_wants_alias", False):
+        # Django 6.1 backends built with an alias read their OPTIONS, never the deprecated
+        # EMAIL_* settings (which raise AttributeError once MAILERS is set).
         options["alias"] = alias
     instance: BaseEmailBackend = backend_cls(fail_silently=False, **options)
     return instance

@@ -102,7 +102,10 @@ class EmailEvent(models.Model):
         ordering = ["-timestamp", "-id"]
         verbose_name = _("email event")
         verbose_name_plural = _("email events")
-        indexes = [models.Index(fields=["event_type", "timestamp"], name="forge_mail_evt_type")]
+        indexes = [
+            models.Index(fields=["event_type", "timestamp"], name="forge_mail_evt_type"),
+            models.Index(fields=["esp_name", "event_id"], name="forge_mail_evt_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.recipient}"

@@ -68,7 +68,17 @@ def record_event(
     click_url: str = "",
     raw: dict[str, Any] | None = None,
 ) -> EmailEvent:
-    """Store one event, move its message's status forward, suppress on hard bounce/complaint."""
+    """Store one event, move its message's status forward, suppress on hard bounce/complaint.
+
+    An event the ESP sends again (same ``esp_name``, ``event_id`` and type: webhook retries) is
+    recorded once; the earlier row is returned and no signal is sent again.
+    """
+    if event_id:
+        earlier = EmailEvent.objects.filter(
+            esp_name=esp_name, event_id=event_id, event_type=event_type
+        ).first()
+        if earlier is not None:
+            return earlier
     with transaction.atomic():
         if message is None and provider_message_id:
             message = (

@@ -10,6 +10,7 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
+from forge_suite.core.proxies import client_ip
 from forge_suite.observability.conf import app_settings
 from forge_suite.observability.context import (
     generate_request_id,
@@ -134,5 +135,6 @@ class RequestIdMiddleware:
                     "status": response.status_code,
                     "duration_ms": duration_ms,
                     "user_id": _user_id(request),
+                    "client_ip": client_ip(request),  # behind FORGE["TRUSTED_PROXIES"]
                 },
             )

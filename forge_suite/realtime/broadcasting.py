@@ -27,9 +27,16 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.serializers.json import DjangoJSONEncoder
 
+from forge_suite.realtime.cache import remember
 from forge_suite.realtime.exceptions import InvalidEvent
-from forge_suite.realtime.hub import event_frame, publish
-from forge_suite.realtime.registry import RealtimeApp, default_app, get_app, validate_channel_name
+from forge_suite.realtime.registry import (
+    RealtimeApp,
+    default_app,
+    get_app,
+    is_encrypted,
+    validate_channel_name,
+)
+from forge_suite.realtime.transport import event_frame, publish
 
 __all__ = ["AsyncPendingBroadcast", "BroadcastEvent", "PendingBroadcast", "abroadcast", "broadcast"]
 
@@ -84,8 +91,20 @@ class _Pending:
             raise InvalidEvent("Broadcast to no channel: name at least one.")
         if len(names) > MAX_CHANNELS:
             raise InvalidEvent(f"At most {MAX_CHANNELS} channels per broadcast, got {len(names)}.")
-        items = [[c, event_frame(self.name, c, self.data)] for c in names]
+        items = [[c, event_frame(self.name, c, self._data_for(c))] for c in names]
         return {"app": self.app.id, "items": items, "except": self.excluded}
+
+    def _data_for(self, channel: str) -> str:
+        """The data as sent on ``channel``: encrypted with the app's key on encrypted ones."""
+        if not is_encrypted(channel):
+            return self.data
+        if not self.app.encryption_master_key:
+            raise InvalidEvent(
+                f"{channel} is encrypted but app {self.app.id} has no encryption_master_key."
+            )
+        from forge_suite.realtime.encryption import encrypt
+
+        return encrypt(channel, self.data, self.app.encryption_master_key)
 
     def _user_message(self, user_ids: Iterable[Any]) -> dict[str, Any]:
         ids = [str(u) for u in user_ids]
@@ -98,6 +117,12 @@ class _Pending:
         return {"app": self.app.id, "items": items, "except": self.excluded}
 
 
+async def _send(message: dict[str, Any]) -> None:
+    """Keep the event of cache channels, then hand it to every server process."""
+    await remember(message["app"], message["items"])
+    await publish(message)
+
+
 class PendingBroadcast(_Pending):
     """A broadcast being built; ``to_channel``/``to_users``/``send`` deliver it."""
 
@@ -107,7 +132,7 @@ class PendingBroadcast(_Pending):
         return self
 
     def to_channel(self, *channels: str) -> None:
-        async_to_sync(publish)(self._message(channels))
+        async_to_sync(_send)(self._message(channels))
 
     def to_users(self, user_ids: Iterable[Any]) -> None:
         """Deliver to every connection signed in (``pusher:signin``) as one of ``user_ids``."""
@@ -126,7 +151,7 @@ class AsyncPendingBroadcast(_Pending):
         return self
 
     async def to_channel(self, *channels: str) -> None:
-        await publish(self._message(channels))
+        await _send(self._message(channels))
 
     async def to_users(self, user_ids: Iterable[Any]) -> None:
         await publish(self._user_message(user_ids))

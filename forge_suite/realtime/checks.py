@@ -9,6 +9,9 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from forge_suite.realtime.conf import DEFAULTS, app_settings
 
+#: autobahn's maximum message and frame size as daphne configures it.
+DAPHNE_MAX_MESSAGE = 1024 * 1024
+
 
 @register(Tags.compatibility)
 def check_realtime(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -38,4 +41,17 @@ def check_realtime(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                         id="forge_realtime.W001",
                     )
                 )
+    for entry in apps if isinstance(apps, list) else []:
+        size = entry.get("max_message_size") if isinstance(entry, dict) else None
+        if isinstance(size, int) and size >= DAPHNE_MAX_MESSAGE:
+            messages.append(
+                Warning(
+                    f"Realtime app {entry.get('id')!r} accepts messages of {size} bytes, at or "
+                    "above daphne's WebSocket limit of 1 MiB: daphne then drops the connection "
+                    "instead of the client getting the protocol's error.",
+                    hint="Keep max_message_size below the ASGI server's limit (daphne 1 MiB, "
+                    "uvicorn --ws-max-size, 16 MiB by default).",
+                    id="forge_realtime.W002",
+                )
+            )
     return messages

@@ -9,19 +9,53 @@ from __future__ import annotations
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
+from forge_suite.core.validators import positive
 
 #: Per-app options and their defaults; each entry of ``APPS`` may override them.
 APP_DEFAULTS: dict[str, Any] = {
     "name": "",
-    "max_connections": None,  # None: unlimited (per server process)
+    "max_connections": None,  # None: unlimited; counted over every server process (Redis)
+    "max_channels_per_connection": None,  # None: unlimited
     "max_message_size": 10 * 1024,  # bytes of one client frame
     "client_events": True,  # accept client-* events on private/presence channels
     "client_event_rate": "10/s",
     "max_presence_members": 100,
     "activity_timeout": None,  # None: the global ACTIVITY_TIMEOUT
+    # base64 of 32 random bytes; the auth endpoint derives each private-encrypted- channel's
+    # shared_secret from it and broadcast() encrypts with it. The WebSocket server never
+    # decrypts. None: encrypted channels are refused.
+    "encryption_master_key": None,
+    "subscription_count": False,  # push pusher_internal:subscription_count to subscribers
+    # URLs, or {"url": ..., "event_types": [...]} dicts (see forge_suite.realtime.webhooks)
+    "webhooks": [],
 }
 
 APP_REQUIRED = ("id", "key", "secret")
+
+#: Webhook events an app can subscribe to (``webhooks[].event_types``).
+EVENT_TYPES = (
+    "channel_occupied",
+    "channel_vacated",
+    "member_added",
+    "member_removed",
+    "client_event",
+    "cache_miss",
+)
+
+
+def webhooks_problem(value: Any) -> str | None:
+    """Why an app's ``webhooks`` setting is wrong (None if right)."""
+    if not isinstance(value, list):
+        return "must be a list of URLs or of {'url': ..., 'event_types': [...]} dicts"
+    for hook in value:
+        url = hook.get("url") if isinstance(hook, dict) else hook
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            return f"{hook!r} needs an http(s) url"
+        types = hook.get("event_types", []) if isinstance(hook, dict) else []
+        unknown = sorted(set(types) - set(EVENT_TYPES))
+        if unknown:
+            return f"unknown event_types {unknown} (known: {', '.join(EVENT_TYPES)})"
+    return None
 
 
 def _check_apps(value: Any) -> str | None:
@@ -42,6 +76,10 @@ def _check_apps(value: Any) -> str | None:
             if entry[key] in seen[key]:
                 return f"entry {index} repeats the {key} {entry[key]!r}"
             seen[key].add(entry[key])
+        if (problem := _master_key_problem(entry.get("encryption_master_key"))) is not None:
+            return f"entry {index}: encryption_master_key {problem}"
+        if (problem := webhooks_problem(entry.get("webhooks", []))) is not None:
+            return f"entry {index}: webhooks {problem}"
         rate = entry.get("client_event_rate", APP_DEFAULTS["client_event_rate"])
         from forge_suite.realtime.throttle import parse_rate
 
@@ -52,8 +90,22 @@ def _check_apps(value: Any) -> str | None:
     return None
 
 
-def _positive(value: Any) -> str | None:
-    return None if value > 0 else "must be greater than 0"
+def _master_key_problem(value: Any) -> str | None:
+    """Why ``value`` is not the base64 of 32 bytes (None if it is, or if it is None)."""
+    if value is None:
+        return None
+    import base64
+    import binascii
+
+    if not isinstance(value, str):
+        return "must be a base64 string"
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return "is not valid base64"
+    if len(raw) != 32:
+        return f"must decode to 32 bytes, not {len(raw)} (e.g. `openssl rand -base64 32`)"
+    return None
 
 
 DEFAULTS: dict[str, Option] = {
@@ -68,13 +120,13 @@ DEFAULTS: dict[str, Option] = {
         30,
         int,
         "Seconds of client silence before the server pings it (also told to clients).",
-        validator=_positive,
+        validator=positive,
     ),
     "PONG_TIMEOUT": Option(
         10,
         (int, float),
         "Seconds to wait for pusher:pong after a server ping before closing with 4201.",
-        validator=_positive,
+        validator=positive,
     ),
     "MAX_CONNECTIONS": Option(
         None,
@@ -88,7 +140,7 @@ DEFAULTS: dict[str, Option] = {
         (int, float),
         "Seconds one frame may take to hand to a client during a fan-out; a client that "
         "stops reading is closed with 4100 instead of stalling the process.",
-        validator=_positive,
+        validator=positive,
     ),
     "CHANNEL_LAYER": Option(
         "default",
@@ -113,7 +165,7 @@ DEFAULTS: dict[str, Option] = {
         30,
         (int, float),
         "Seconds a presence connection stays alive in Redis without a heartbeat.",
-        validator=_positive,
+        validator=positive,
     ),
     "CHANNEL_MODULES": Option(
         [],
@@ -126,6 +178,31 @@ DEFAULTS: dict[str, Option] = {
         str,
         "Id of the app whose secret /broadcasting/auth signs with; None: the first app.",
         nullable=True,
+    ),
+    "CACHE_TTL": Option(
+        1800,
+        int,
+        "Seconds the last event of a cache- channel is kept for new subscribers (Pusher "
+        "keeps it up to 30 minutes).",
+        validator=positive,
+    ),
+    "WEBHOOK_BATCH_DELAY": Option(
+        0.25,
+        (int, float),
+        "Seconds a process collects webhook events before posting them (Pusher: 250 ms).",
+        validator=positive,
+    ),
+    "WEBHOOK_BATCH_SIZE": Option(
+        20, int, "Most events in one webhook body (Pusher: 20).", validator=positive
+    ),
+    "WEBHOOK_TIMEOUT": Option(
+        5.0, (int, float), "Seconds to wait for a webhook receiver.", validator=positive
+    ),
+    "WEBHOOK_RETRIES": Option(
+        8,
+        int,
+        "Retries of a failed webhook delivery (scheduling's exponential backoff).",
+        validator=positive,
     ),
     "MAX_EVENT_DATA_SIZE": Option(
         10 * 1024, int, "Largest event data accepted by the HTTP API, in bytes."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -11,12 +12,21 @@ from urllib.parse import parse_qs
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from forge_suite.realtime.cache import cache_miss_frame, recall
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, ProtocolError, UnknownApp
-from forge_suite.realtime.hub import Hub, event_frame, get_hub, publish, publish_member_removed
-from forge_suite.realtime.registry import RealtimeApp, channel_type, get_app, validate_channel_name
+from forge_suite.realtime.hub import Hub, get_hub
+from forge_suite.realtime.registry import (
+    RealtimeApp,
+    channel_type,
+    get_app,
+    is_cache,
+    is_encrypted,
+    validate_channel_name,
+)
 from forge_suite.realtime.signing import verify_channel_auth, verify_user_auth
 from forge_suite.realtime.throttle import ClientEventLimiter
+from forge_suite.realtime.transport import event_frame, publish
 
 __all__ = ["PusherConsumer"]
 
@@ -53,10 +63,13 @@ class PusherConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.subscriptions: set[str] = set()
         self.presence: dict[str, str] = {}
+        self.presence_info: dict[str, str] = {}
+        self.presence_version: dict[str, int] = {}
         self.user_id: str | None = None
         self.last_seen = time.monotonic()
         self.pinged_at: float | None = None
         self.closing = False
+        self.admitted = False
         await self.accept()
         key = self.scope.get("url_route", {}).get("kwargs", {}).get("app_key", "")
         try:
@@ -79,9 +92,10 @@ class PusherConsumer(AsyncWebsocketConsumer):
             await self.fail(4100, "Over capacity", close=True)
             return
         limit = self.app.max_connections
-        if limit is not None and self.hub.app_connections[self.app.id] >= limit:
+        if limit is not None and not await self.hub.book.admit(self.app.id, limit):
             await self.fail(4004, "Application is over connection quota", close=True)
             return
+        self.admitted = limit is not None
         self.socket_id = self.hub.new_socket_id()
         self.limiter = ClientEventLimiter(self.app.id, self.socket_id, self.app.client_event_rate)
         self.hub.add_connection(self)
@@ -93,11 +107,20 @@ class PusherConsumer(AsyncWebsocketConsumer):
             return
         self.closing = True
         self.hub.remove_connection(self)
-        for channel in list(self.subscriptions):
+        if self.admitted and self.app.max_connections is not None:
             try:
-                await self._leave(channel)
-            except Exception:  # e.g. Redis away: presence then expires by TTL
-                logger.exception("forge_realtime: leaving %s failed", channel)
+                await self.hub.book.release(self.app.id, self.app.max_connections)
+            except Exception:  # already logged per batch; the heartbeat rewrites the count
+                logger.debug("forge_realtime: releasing %s failed", self.socket_id)
+        channels = list(self.subscriptions)
+        self.subscriptions.clear()
+        results = await asyncio.gather(
+            *(self.hub.book.leave(self, c, self.presence.pop(c, None)) for c in channels),
+            return_exceptions=True,
+        )
+        if any(isinstance(r, Exception) for r in results):
+            # Already logged once per batch; presence then expires by TTL.
+            logger.debug("forge_realtime: %s left with errors", self.socket_id)
 
     # -- sending -----------------------------------------------------------------------------
     async def send_frame(self, frame: str) -> None:
@@ -120,8 +143,7 @@ class PusherConsumer(AsyncWebsocketConsumer):
             return
         self.last_seen = time.monotonic()
         self.pinged_at = None
-        if self.hub.metrics:
-            self.hub.metrics.record_ws_message(self.app.id, "in")
+        self.hub.metrics.record_ws_message(self.app.id, "in")
         try:
             await self._handle(text_data, bytes_data)
         except ProtocolError as exc:
@@ -195,6 +217,10 @@ class PusherConsumer(AsyncWebsocketConsumer):
                 event_frame("pusher_internal:subscription_succeeded", channel, "{}")
             )
             return
+        most = self.app.max_channels_per_connection
+        if most is not None and sum(not c.startswith("#") for c in self.subscriptions) >= most:
+            await self._subscription_error(channel, f"At most {most} channels per connection", 403)
+            return
         kind = channel_type(channel)
         if kind == "private":
             if not verify_channel_auth(
@@ -207,21 +233,32 @@ class PusherConsumer(AsyncWebsocketConsumer):
                 event_frame("pusher_internal:subscription_succeeded", channel, "{}")
             )
         elif kind == "presence":
-            await self._join_presence(channel, data)
+            if not await self._join_presence(channel, data):
+                return
         else:
             await self._join(channel)
             await self.send_frame(
                 event_frame("pusher_internal:subscription_succeeded", channel, "{}")
             )
+        if is_cache(channel):
+            await self._send_cached(channel)
+
+    async def _send_cached(self, channel: str) -> None:
+        """A cache channel's last event right after subscription_succeeded, or cache_miss."""
+        cached = await recall(self.app.id, channel)
+        if cached is not None:
+            await self.send_frame(cached[0])
+            return
+        await self.send_frame(cache_miss_frame(channel))
+        await self.hub.cache_missed(self.app.id, channel)
 
     async def _join(self, channel: str) -> None:
         self.subscriptions.add(channel)
-        self.hub.subscribe(self, channel)
-        await self.hub.state.add_subscription(self.app.id, channel, 1)
-        if self.hub.metrics:
-            self.hub.metrics.record_subscription(self.app.id, channel_type(channel))
+        await self.hub.book.subscribe(self, channel)
+        kind = "encrypted" if is_encrypted(channel) else channel_type(channel)
+        self.hub.metrics.record_subscription(self.app.id, kind)
 
-    async def _join_presence(self, channel: str, data: dict[str, Any]) -> None:
+    async def _join_presence(self, channel: str, data: dict[str, Any]) -> bool:
         channel_data = data.get("channel_data")
         if not isinstance(channel_data, str) or not verify_channel_auth(
             self.app.key,
@@ -232,59 +269,41 @@ class PusherConsumer(AsyncWebsocketConsumer):
             channel_data,
         ):
             await self._subscription_error(channel, "Invalid signature")
-            return
+            return False
         try:
             member = json.loads(channel_data)
             user_id = member["user_id"]
         except (ValueError, TypeError, KeyError):
             await self._subscription_error(channel, "channel_data must hold a user_id", 400)
-            return
+            return False
         user_id = str(user_id)
         user_info = json.dumps(member.get("user_info"), separators=(",", ":"))
         if len(user_id) > MAX_USER_ID or len(user_info) > MAX_USER_INFO:
             await self._subscription_error(channel, "user_id or user_info too large", 400)
-            return
-        state = self.hub.state
-        members, removed = await state.presence_members(self.app.id, channel)
-        for gone in removed:
-            await publish_member_removed(self.app.id, channel, gone)
-        if user_id not in members and len(members) >= self.app.max_presence_members:
-            await self._subscription_error(channel, "Presence channel is full", 403)
-            return
-        first = await state.presence_join(self.app.id, channel, user_id, self.socket_id, user_info)
-        members[user_id] = user_info
-        self.presence[channel] = user_id
-        await self._join(channel)
-        infos = {uid: json.loads(info) for uid, info in members.items()}
-        presence = {"presence": {"ids": list(infos), "hash": infos, "count": len(infos)}}
-        await self.send_frame(
-            event_frame("pusher_internal:subscription_succeeded", channel, json.dumps(presence))
+            return False
+        status, payload, version = await self.hub.book.join_presence(
+            self, channel, user_id, user_info, self.app.max_presence_members
         )
-        if first:
-            added = json.dumps({"user_id": user_id, "user_info": infos[user_id]})
-            frame = event_frame("pusher_internal:member_added", channel, added)
-            await publish(
-                {"app": self.app.id, "items": [[channel, frame]], "except": self.socket_id}
-            )
+        if status == "full":
+            await self._subscription_error(channel, "Presence channel is full", 403)
+            return False
+        self.presence[channel] = user_id
+        self.presence_info[channel] = user_info
+        self.presence_version[channel] = version
+        if self.closing:  # closed while joining: disconnect() did not see this channel
+            await self.hub.book.leaves.submit((self.app.id, channel, user_id, self.socket_id))
+            return False
+        await self._join(channel)
+        await self.send_frame(
+            event_frame("pusher_internal:subscription_succeeded", channel, payload)
+        )
+        return True
 
     async def _unsubscribe(self, data: dict[str, Any]) -> None:
         channel = data.get("channel")
         if isinstance(channel, str) and channel in self.subscriptions:
-            await self._leave(channel)
-
-    async def _leave(self, channel: str) -> None:
-        self.subscriptions.discard(channel)
-        self.hub.unsubscribe(self, channel)
-        if channel.startswith("#"):
-            return
-        await self.hub.state.add_subscription(self.app.id, channel, -1)
-        user_id = self.presence.pop(channel, None)
-        if user_id is not None:
-            last = await self.hub.state.presence_leave(
-                self.app.id, channel, user_id, self.socket_id
-            )
-            if last:
-                await publish_member_removed(self.app.id, channel, user_id)
+            self.subscriptions.discard(channel)
+            await self.hub.book.leave(self, channel, self.presence.pop(channel, None))
 
     # -- user sign-in --------------------------------------------------------------------------
     async def _signin(self, data: dict[str, Any]) -> None:
@@ -315,14 +334,22 @@ class PusherConsumer(AsyncWebsocketConsumer):
             raise ProtocolError(
                 "Client events are only allowed on private and presence channels", 4009
             )
+        if is_encrypted(channel):
+            raise ProtocolError("Client events are not allowed on encrypted channels", 4009)
         if channel not in self.subscriptions:
             raise ProtocolError(f"Not subscribed to {channel}; subscribe before triggering", 4009)
         if not await self.limiter.allow():
             raise ProtocolError(
                 f"Client event rate limit exceeded ({self.app.client_event_rate})", 4301
             )
-        frame = event_frame(event, channel, data, self.presence.get(channel))
+        user_id = self.presence.get(channel)
+        frame = event_frame(event, channel, data, user_id)
         await publish({"app": self.app.id, "items": [[channel, frame]], "except": self.socket_id})
+        hook: dict[str, Any] = {"channel": channel, "event": event, "socket_id": self.socket_id}
+        hook["data"] = data if isinstance(data, str) else json.dumps(data)
+        if user_id is not None:
+            hook["user_id"] = user_id
+        self.hub.webhooks.add(self.app.id, "client_event", **hook)
 
 
 def _payload(data: Any) -> dict[str, Any]:

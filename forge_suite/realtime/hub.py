@@ -17,50 +17,47 @@ import secrets
 import socket
 import time
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
-
-from channels.layers import get_channel_layer
+from typing import Any
 
 from forge_suite.core.metrics import metrics
+from forge_suite.realtime.bookkeeping import Bookkeeper
 from forge_suite.realtime.conf import app_settings
-from forge_suite.realtime.state import build_state
+from forge_suite.realtime.redis_state import RedisState
+from forge_suite.realtime.registry import all_apps
+from forge_suite.realtime.state import CountResult, MemoryState
+from forge_suite.realtime.transport import (
+    MESSAGE_TYPE,
+    Connection,
+    event_frame,
+    layer,
+    publish,
+)
+from forge_suite.realtime.webhooks import WebhookBatcher
 
-if TYPE_CHECKING:
-    from forge_suite.realtime.consumers import PusherConsumer
-
-__all__ = ["Hub", "get_hub", "publish"]
+__all__ = ["MESSAGE_TYPE", "Connection", "Hub", "event_frame", "get_hub", "publish"]
 
 logger = logging.getLogger("forge_suite.realtime")
 
-MESSAGE_TYPE = "forge_realtime.dispatch"
+#: Above this many subscribers, subscription counts go out at most every COUNT_INTERVAL s.
+BUSY_CHANNEL = 100
+COUNT_INTERVAL = 5.0
 
 
-def _layer() -> Any:
-    layer = get_channel_layer(app_settings.CHANNEL_LAYER)
-    if layer is None:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            f'CHANNEL_LAYERS has no alias {app_settings.CHANNEL_LAYER!r} (FORGE["REALTIME"]'
-            '["CHANNEL_LAYER"]); configure one, e.g. channels.layers.InMemoryChannelLayer.'
-        )
-    return layer
+def count_frame(channel: str, count: int) -> str:
+    """``pusher_internal:subscription_count`` as pusher-js expects it."""
+    data = json.dumps({"subscription_count": count})
+    return event_frame("pusher_internal:subscription_count", channel, data)
 
 
-async def publish(message: dict[str, Any]) -> None:
-    """Send ``message`` to every server process's hub (one layer message per process)."""
-    await _layer().group_send(app_settings.GROUP, {"type": MESSAGE_TYPE, **message})
+def build_state(process_id: str) -> Any:
+    """Presence and counts in Redis when realtime has a Redis URL, else in this process."""
+    from forge_suite.core.conf import forge_settings
 
-
-def event_frame(event: str, channel: str | None, data: Any, user_id: str | None = None) -> str:
-    """The JSON text of an event frame as clients receive it."""
-    frame: dict[str, Any] = {"event": event}
-    if channel is not None:
-        frame["channel"] = channel
-    frame["data"] = data
-    if user_id is not None:
-        frame["user_id"] = user_id
-    return json.dumps(frame, separators=(",", ":"))
+    url = app_settings.REDIS_URL or forge_settings.REDIS_URL
+    ttl = float(app_settings.PRESENCE_TTL)
+    if url:
+        return RedisState(str(url), str(app_settings.KEY_PREFIX), ttl, process_id)
+    return MemoryState(ttl)
 
 
 class Hub:
@@ -68,22 +65,28 @@ class Hub:
 
     def __init__(self) -> None:
         self.process_id = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-        self.connections: dict[str, PusherConsumer] = {}
-        self.channels: dict[tuple[str, str], set[PusherConsumer]] = defaultdict(set)
+        self.connections: dict[str, Connection] = {}
+        self.channels: dict[tuple[str, str], set[Connection]] = defaultdict(set)
         self.app_connections: dict[str, int] = defaultdict(int)
         self.state = build_state(self.process_id)
         self.metrics = metrics()
-        self.layer = _layer()
+        self.layer = layer()
+        self.book = Bookkeeper(self)
+        self.webhooks = WebhookBatcher()
+        self._cache_missed: dict[tuple[str, str], float] = {}
         self.layer_channel = ""
         self._tasks: list[asyncio.Task[None]] = []
         self._closing_tasks: set[asyncio.Task[None]] = set()
-        self._sending: PusherConsumer | None = None
+        self._sending: Connection | None = None
         self._sending_task: asyncio.Task[Any] | None = None
         self._send_started = 0.0
-        self._stalled: PusherConsumer | None = None
+        self._stalled: Connection | None = None
         self._stopping = False
         self._started = False
         self._start_lock = asyncio.Lock()
+        self._count_sent: dict[tuple[str, str], float] = {}
+        self._latest_count: dict[tuple[str, str], int] = {}
+        self._count_later: dict[tuple[str, str], asyncio.Task[None]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -107,10 +110,13 @@ class Hub:
             with contextlib.suppress(BaseException):
                 await task
         self._tasks = []
+        for pending in list(self._count_later.values()):
+            pending.cancel()
         if self._started:
             with contextlib.suppress(Exception):
                 await self.layer.group_discard(app_settings.GROUP, self.layer_channel)
         self._started = False
+        await self.webhooks.close()
         await self.state.close()
 
     # -- registry --------------------------------------------------------------------------
@@ -120,23 +126,34 @@ class Hub:
             if sid not in self.connections:
                 return sid
 
-    def add_connection(self, conn: PusherConsumer) -> None:
+    def add_connection(self, conn: Connection) -> None:
+        if not self.connections:  # the first socket shows on the admin page at once
+            task = asyncio.create_task(self._report_connections())
+            self._closing_tasks.add(task)
+            task.add_done_callback(self._closing_tasks.discard)
         self.connections[conn.socket_id] = conn
         self.app_connections[conn.app.id] += 1
-        if self.metrics:
-            self.metrics.ws_connection_opened(conn.app.id)
+        self.metrics.ws_connection_opened(conn.app.id)
 
-    def remove_connection(self, conn: PusherConsumer) -> None:
+    async def _report_connections(self) -> None:
+        await asyncio.sleep(0)
+        try:
+            await self.state.set_connections(
+                {app.id: self.app_connections[app.id] for app in all_apps()}
+            )
+        except Exception as exc:
+            logger.debug("forge_realtime: reporting connections failed: %s", exc)
+
+    def remove_connection(self, conn: Connection) -> None:
         if self.connections.pop(conn.socket_id, None) is None:
             return
         self.app_connections[conn.app.id] -= 1
-        if self.metrics:
-            self.metrics.ws_connection_closed(conn.app.id)
+        self.metrics.ws_connection_closed(conn.app.id)
 
-    def subscribe(self, conn: PusherConsumer, channel: str) -> None:
+    def subscribe(self, conn: Connection, channel: str) -> None:
         self.channels[(conn.app.id, channel)].add(conn)
 
-    def unsubscribe(self, conn: PusherConsumer, channel: str) -> None:
+    def unsubscribe(self, conn: Connection, channel: str) -> None:
         key = (conn.app.id, channel)
         members = self.channels.get(key)
         if members is not None:
@@ -163,9 +180,14 @@ class Hub:
         # check_send_stall() (run by the activity loop) cancels such a send so one slow socket
         # cannot stall the process; a per-send timer would cost more than the send itself.
         self._sending_task = asyncio.current_task()
-        for channel, frame in message.get("items", ()):
+        for item in message.get("items", ()):
+            channel, frame = item[0], item[1]
+            skip = item[2] if len(item) > 2 else excluded
+            version = item[3] if len(item) > 3 else None
             for conn in list(self.channels.get((app_id, channel), ())):
-                if conn.socket_id == excluded or conn.closing:
+                if conn.socket_id in (excluded, skip) or conn.closing:
+                    continue
+                if version is not None and conn.presence_version.get(channel, 0) >= version:
                     continue
                 self._sending = conn
                 self._send_started = time.monotonic()
@@ -188,7 +210,7 @@ class Hub:
                     self._sending = None
                 sent += 1
         self._sending_task = None
-        if sent and self.metrics:
+        if sent:
             for _ in range(sent):
                 self.metrics.record_ws_message(app_id, "out")
         return sent
@@ -205,7 +227,7 @@ class Hub:
         task.cancel()
         return True
 
-    def _drop_slow(self, conn: PusherConsumer) -> None:
+    def _drop_slow(self, conn: Connection) -> None:
         """Close a connection whose client does not read (4100: back off, then reconnect)."""
         logger.warning("forge_realtime: closing %s, its client stopped reading", conn.socket_id)
         conn.closing = True
@@ -259,25 +281,81 @@ class Hub:
 
     # -- presence heartbeat -----------------------------------------------------------------
     async def heartbeat(self) -> None:
-        """Refresh this process's presence TTLs and sweep members of crashed processes."""
+        """Refresh this process's TTLs, re-add its members if they were swept while it
+        stalled, and subtract the counts of processes that died."""
         entries = []
-        counts: dict[str, dict[str, int]] = defaultdict(dict)
         presence_channels = set()
         for (app_id, channel), conns in self.channels.items():
-            if channel.startswith("#"):
+            if not channel.startswith("presence-"):
                 continue
-            counts[app_id][channel] = len(conns)
-            if channel.startswith("presence-"):
-                presence_channels.add((app_id, channel))
-                for conn in conns:
-                    user_id = conn.presence.get(channel)
-                    if user_id is not None:
-                        entries.append((app_id, channel, user_id, conn.socket_id))
-        await self.state.heartbeat(entries, counts)
+            presence_channels.add((app_id, channel))
+            for conn in conns:
+                user_id = conn.presence.get(channel)
+                if user_id is not None:
+                    info = conn.presence_info.get(channel, "null")
+                    entries.append((app_id, channel, user_id, conn.socket_id, info))
+        configured = all_apps()
+        apps = [app.id for app in configured]
+        readded, dead_counts, swept = await self.state.heartbeat(entries, apps)
+        # For the admin page and the connection limits; repairs a count that a failed
+        # release or a stall left wrong.
+        await self.state.set_connections({a: self.app_connections[a] for a in apps})
+        if swept:
+            self.book.forget_counts()
+        await self.book.flush_dirty()
+        if readded:
+            await self.book.readd(readded)
+        if dead_counts:
+            await self.counts_changed(dead_counts)
+        gone: list[tuple[str, str, str]] = []
         for app_id, channel in presence_channels:
             _members, removed = await self.state.presence_members(app_id, channel)
-            for user_id in removed:
-                await publish_member_removed(app_id, channel, user_id)
+            gone.extend((app_id, channel, user_id) for user_id in removed)
+        await self.book.members_removed(gone)
+
+    async def counts_changed(self, rows: list[CountResult]) -> None:
+        """Cluster-wide subscription counts changed (occupied/vacated where it says so)."""
+        apps = {app.id: app for app in all_apps()}
+        items: dict[str, list[list[Any]]] = defaultdict(list)
+        now = time.monotonic()
+        for app_id, channel, count, event in rows:
+            if event:
+                self.webhooks.add(app_id, f"channel_{event}", channel=channel)
+            app = apps.get(app_id)
+            if app is None or not app.subscription_count or channel.startswith("presence-"):
+                continue
+            key = (app_id, channel)
+            self._latest_count[key] = count
+            # Above 100 subscribers Pusher sends the count at most every 5 s.
+            wait = self._count_sent.get(key, 0.0) + COUNT_INTERVAL - now
+            if count > BUSY_CHANNEL and wait > 0:
+                if key not in self._count_later:
+                    self._count_later[key] = asyncio.create_task(self._count_after(key, wait))
+                continue
+            self._count_sent[key] = now
+            items[app_id].append([channel, count_frame(channel, count)])
+        for app_id, app_items in items.items():
+            await publish({"app": app_id, "items": app_items})
+
+    async def _count_after(self, key: tuple[str, str], wait: float) -> None:
+        try:
+            await asyncio.sleep(wait)
+            self._count_sent[key] = time.monotonic()
+            count = self._latest_count.get(key, 0)
+            await publish({"app": key[0], "items": [[key[1], count_frame(key[1], count)]]})
+        except Exception as exc:
+            logger.warning("forge_realtime: sending a subscription count failed: %s", exc)
+        finally:
+            self._count_later.pop(key, None)
+
+    async def cache_missed(self, app_id: str, channel: str) -> None:
+        """A subscriber of a cache channel found it empty: one webhook per channel and batch."""
+        now = time.monotonic()
+        key = (app_id, channel)
+        if now - self._cache_missed.get(key, -1e9) < float(app_settings.WEBHOOK_BATCH_DELAY):
+            return
+        self._cache_missed[key] = now
+        self.webhooks.add(app_id, "cache_miss", channel=channel)
 
     async def _heartbeat_loop(self) -> None:
         interval = max(0.2, float(app_settings.PRESENCE_TTL) / 3)
@@ -289,11 +367,6 @@ class Hub:
                 await self.heartbeat()
             except Exception:
                 logger.exception("forge_realtime: presence heartbeat failed")
-
-
-async def publish_member_removed(app_id: str, channel: str, user_id: str) -> None:
-    frame = event_frame("pusher_internal:member_removed", channel, json.dumps({"user_id": user_id}))
-    await publish({"app": app_id, "items": [[channel, frame]]})
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}

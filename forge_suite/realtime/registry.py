@@ -9,7 +9,15 @@ from typing import Any
 from forge_suite.realtime.conf import APP_DEFAULTS, app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, UnknownApp
 
-__all__ = ["RealtimeApp", "all_apps", "channel_type", "get_app", "validate_channel_name"]
+__all__ = [
+    "RealtimeApp",
+    "all_apps",
+    "channel_type",
+    "get_app",
+    "is_cache",
+    "is_encrypted",
+    "validate_channel_name",
+]
 
 CHANNEL_NAME_RE = re.compile(r"^[A-Za-z0-9_\-=@,.;]+$")
 MAX_CHANNEL_NAME = 164
@@ -29,6 +37,10 @@ class RealtimeApp:
     client_event_rate: str
     max_presence_members: int
     activity_timeout: int
+    encryption_master_key: str | None = None
+    subscription_count: bool = False
+    webhooks: tuple[Any, ...] = ()
+    max_channels_per_connection: int | None = None
 
     @classmethod
     def from_config(cls, entry: dict[str, Any]) -> RealtimeApp:
@@ -36,6 +48,7 @@ class RealtimeApp:
         if values["activity_timeout"] is None:
             values["activity_timeout"] = int(app_settings.ACTIVITY_TIMEOUT)
         values["name"] = values["name"] or values["id"]
+        values["webhooks"] = tuple(values["webhooks"] or ())
         return cls(**values)
 
 
@@ -60,8 +73,27 @@ def default_app() -> RealtimeApp:
     return all_apps()[0]
 
 
+ENCRYPTED_PREFIX = "private-encrypted-"
+
+
+def is_encrypted(name: str) -> bool:
+    """True for end-to-end encrypted channels (``private-encrypted-``)."""
+    return name.startswith(ENCRYPTED_PREFIX)
+
+
+def is_cache(name: str) -> bool:
+    """True for cache channels (``cache-``, ``private-cache-``, ``presence-cache-``...)."""
+    return name.startswith(
+        ("cache-", "private-cache-", "presence-cache-", "private-encrypted-cache-")
+    )
+
+
 def channel_type(name: str) -> str:
-    """``public``, ``private``, ``presence`` or ``user`` (server-to-user channels)."""
+    """``public``, ``private``, ``presence`` or ``user`` (server-to-user channels).
+
+    Encrypted and cache channels are private/presence/public channels with extra behaviour
+    (:func:`is_encrypted`, :func:`is_cache`).
+    """
     if name.startswith("presence-"):
         return "presence"
     if name.startswith("private-"):

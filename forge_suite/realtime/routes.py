@@ -31,7 +31,6 @@ class ChannelRoute:
     pattern: str
     regex: re.Pattern[str]
     callback: Authorizer
-    guards: tuple[str, ...] = ()
 
 
 _ROUTES: list[ChannelRoute] = []

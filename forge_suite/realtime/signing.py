@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -10,9 +11,11 @@ __all__ = [
     "channel_auth",
     "hmac_hex",
     "http_signature",
+    "shared_secret",
     "user_auth",
     "verify_channel_auth",
     "verify_user_auth",
+    "webhook_signature",
 ]
 
 
@@ -56,3 +59,19 @@ def http_signature(secret: str, method: str, path: str, params: Mapping[str, str
         f"{k.lower()}={params[k]}" for k in sorted(params, key=str.lower) if k != "auth_signature"
     )
     return hmac_hex(secret, f"{method.upper()}\n{path}\n{query}")
+
+
+def shared_secret(channel: str, master_key_base64: str) -> str:
+    """The base64 ``shared_secret`` of an encrypted channel, as Pusher specifies it.
+
+    SHA-256 of the channel name followed by the raw master key (what pusher-http-python's
+    ``generate_shared_secret`` computes); clients decrypt the channel's events with it.
+    """
+    master_key = base64.b64decode(master_key_base64)
+    digest = hashlib.sha256(channel.encode() + master_key).digest()
+    return base64.b64encode(digest).decode()
+
+
+def webhook_signature(secret: str, body: bytes) -> str:
+    """``X-Pusher-Signature`` of a webhook: hex HMAC-SHA256 of the raw body."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()

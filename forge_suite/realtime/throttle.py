@@ -53,7 +53,7 @@ def _throttling_module() -> Any:
         from forge_suite import throttling
     except ImportError:  # pragma: no cover - app installed without its module
         return None
-    if not hasattr(throttling, "acheck") or not hasattr(throttling, "Policy"):
+    if not hasattr(throttling, "adecide") or not hasattr(throttling, "Policy"):
         return None
     return throttling
 
@@ -71,7 +71,7 @@ class ClientEventLimiter:
             self._policy = throttling.Policy(
                 f"forge_realtime.client_events.{app_id}", rate=rate, algorithm="token_bucket"
             )
-            self._acheck = throttling.acheck
+            self._adecide = throttling.adecide
         else:
             self._bucket = TokenBucket(*parse_rate(rate))
 
@@ -82,5 +82,6 @@ class ClientEventLimiter:
     async def allow(self) -> bool:
         if self._bucket is not None:
             return self._bucket.allow()
-        decision = await self._acheck(self._policy, self.key)
+        # The throttling app's one decision: an admin-edited limit of this policy applies.
+        decision = await self._adecide(self._policy, self.key)
         return bool(decision.allowed)

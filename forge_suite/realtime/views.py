@@ -10,24 +10,29 @@ import time
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from forge_suite.realtime.broadcasting import MAX_CHANNELS
+from forge_suite.realtime.cache import recall, remember
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, UnknownApp
-from forge_suite.realtime.hub import event_frame, get_hub, publish
+from forge_suite.realtime.hub import get_hub
 from forge_suite.realtime.registry import (
     RealtimeApp,
     channel_type,
     default_app,
     get_app,
+    is_cache,
+    is_encrypted,
     validate_channel_name,
 )
 from forge_suite.realtime.routes import authorize_sync
-from forge_suite.realtime.signing import channel_auth, http_signature, user_auth
+from forge_suite.realtime.signing import channel_auth, http_signature, shared_secret, user_auth
+from forge_suite.realtime.transport import event_frame, publish
 
 MAX_TIMESTAMP_SKEW = 600
 MAX_BATCH = 10
@@ -58,7 +63,11 @@ def _authenticate(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None, _error(403, "Log in (session) or send an OAuth2 bearer token.")
-    # The view is csrf_exempt for bearer tokens; a session needs the CSRF token.
+    # The view is csrf_exempt for bearer tokens; a session needs the CSRF token, in Django's
+    # header or in X-CSRF-TOKEN (what laravel-echo's csrfToken option sends).
+    echo_token = request.META.get("HTTP_X_CSRF_TOKEN")
+    if echo_token and settings.CSRF_HEADER_NAME not in request.META:
+        request.META[settings.CSRF_HEADER_NAME] = echo_token
     middleware = CsrfViewMiddleware(lambda r: HttpResponse())
     rejected = middleware.process_view(request, lambda r: HttpResponse(), (), {})
     if rejected is not None:
@@ -104,7 +113,16 @@ def channel_auth_view(request: HttpRequest) -> HttpResponse:
     if not result:
         return _error(403, f"Not allowed to join {channel}.")
     if kind == "private":
-        return JsonResponse({"auth": channel_auth(app.key, app.secret, socket_id, channel)})
+        answer = {"auth": channel_auth(app.key, app.secret, socket_id, channel)}
+        if is_encrypted(channel):
+            if not app.encryption_master_key:
+                return _error(
+                    400,
+                    f"App {app.id} has no encryption_master_key; set one in "
+                    'FORGE["REALTIME"]["APPS"] to use private-encrypted- channels.',
+                )
+            answer["shared_secret"] = shared_secret(channel, app.encryption_master_key)
+        return JsonResponse(answer)
     info = result if isinstance(result, dict) else {}
     channel_data = json.dumps({"user_id": str(user.pk), "user_info": info})
     auth = channel_auth(app.key, app.secret, socket_id, channel, channel_data)
@@ -212,6 +230,7 @@ async def events_view(request: HttpRequest, app_id: str) -> HttpResponse:
     message = _event_message(app, _json_body(request))
     if isinstance(message, str):
         return _error(400, message)
+    await remember(app.id, message["items"])
     await publish(message)
     return JsonResponse({})
 
@@ -236,6 +255,7 @@ async def batch_events_view(request: HttpRequest, app_id: str) -> HttpResponse:
             return _error(400, f"batch[{index}]: {message}")
         messages.append(message)
     for message in messages:
+        await remember(app.id, message["items"])
         await publish(message)
     return JsonResponse({"batch": [{} for _ in messages]})
 
@@ -277,6 +297,11 @@ async def channel_view(request: HttpRequest, app_id: str, channel: str) -> HttpR
     if "user_count" in info:
         members, _ = await hub.state.presence_members(app.id, channel)
         result["user_count"] = len(members)
+    if "cache" in info:
+        cached = await recall(app.id, channel) if is_cache(channel) else None
+        result["cache"] = (
+            {"data": json.loads(cached[0]).get("data"), "ttl": cached[1]} if cached else None
+        )
     return JsonResponse(result)
 
 

@@ -7,7 +7,7 @@ Public API::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __all__ = [
     "Event",
@@ -21,6 +21,12 @@ __all__ = [
     "run_event",
     "sync_schedule",
 ]
+
+if TYPE_CHECKING:  # mypy sees the real, typed names; at run time they load lazily
+    from forge_suite.scheduling.failed import flush_failed, forget_failed, retry_failed
+    from forge_suite.scheduling.jobs import Job, job
+    from forge_suite.scheduling.scheduler import Event, Schedule, load_schedule, run_event
+    from forge_suite.scheduling.sync import sync_schedule
 
 _EXPORTS = {
     "Job": "forge_suite.scheduling.jobs",

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from forge_suite.scheduling.conf import app_settings
-from forge_suite.scheduling.exceptions import SchedulingError
+from forge_suite.scheduling.control import revoke_job
+from forge_suite.scheduling.exceptions import BrokerUnavailable, SchedulingError
 from forge_suite.scheduling.failed import retry_failed
 from forge_suite.scheduling.models import FailedJob, JobRun
 
@@ -52,6 +53,11 @@ class JobRunAdmin(admin.ModelAdmin):
                 name="forge_scheduling_dashboard",
             ),
             path(
+                "dashboard/revoke/<int:pk>/",
+                self.admin_site.admin_view(require_POST(self.revoke_view)),
+                name="forge_scheduling_dashboard_revoke",
+            ),
+            path(
                 "dashboard/retry/<int:pk>/",
                 self.admin_site.admin_view(require_POST(self.retry_view)),
                 name="forge_scheduling_dashboard_retry",
@@ -77,6 +83,21 @@ class JobRunAdmin(admin.ModelAdmin):
             **dashboard_context(window),
         }
         return TemplateResponse(request, "admin/forge_scheduling/dashboard.html", context)
+
+    def revoke_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Revoke the job of run ``pk``; ``terminate=1`` also kills it if it is running."""
+        if not request.user.has_perm("forge_scheduling.change_jobrun"):
+            return HttpResponse(status=403)
+        run = get_object_or_404(JobRun, pk=pk)
+        terminate = request.POST.get("terminate") == "1"
+        try:
+            revoke_job(run.task_id, terminate=terminate)
+        except SchedulingError as exc:
+            messages.error(request, str(exc))
+        else:
+            verb = "terminated" if terminate else "revoked"
+            messages.success(request, f"Job {run.task_name} [{run.task_id}] {verb}.")
+        return HttpResponseRedirect(reverse("admin:forge_scheduling_dashboard"))
 
     def retry_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         if not request.user.has_perm("forge_scheduling.change_failedjob"):
@@ -109,8 +130,12 @@ class FailedJobAdmin(admin.ModelAdmin):
         for failed in queryset:
             try:
                 retry_failed(failed)
-            except SchedulingError as exc:
+            except BrokerUnavailable as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+                break  # the others would wait for the same broker
+            except SchedulingError as exc:
+                self.message_user(request, f"Failed job {failed.pk}: {exc}", messages.ERROR)
             else:
                 done += 1
-        self.message_user(request, f"{done} failed job(s) dispatched again.", messages.SUCCESS)
+        if done:
+            self.message_user(request, f"{done} failed job(s) dispatched again.", messages.SUCCESS)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class SchedulingConfig(AppConfig):
@@ -10,15 +11,17 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        import importlib
+        # Explicit registration (see docs/contributing.md): settings section, checks, the
+        # Celery receivers of the history, the heartbeat and the scheduled events' jobs, and
+        # the app's Celery tasks (defined by importing ``tasks``).
+        from forge_suite.scheduling import checks as scheduling_checks
+        from forge_suite.scheduling import conf, heartbeat, history, scheduler, tasks
 
-        # Registers the FORGE checks, this app's checks and settings, the Celery signal
-        # handlers that write the job history, and the app's Celery tasks.
-        for module in (
-            "forge_suite.core.checks",
-            "forge_suite.scheduling.checks",
-            "forge_suite.scheduling.conf",
-            "forge_suite.scheduling.history",
-            "forge_suite.scheduling.tasks",
-        ):
-            importlib.import_module(module)
+        del conf  # imported to register FORGE["SCHEDULING"]
+        checks.register(scheduling_checks.check_beat_installed, checks.Tags.compatibility)
+        checks.register(scheduling_checks.check_schedule_loads, checks.Tags.compatibility)
+        checks.register(scheduling_checks.check_heartbeat_settings, checks.Tags.compatibility)
+        history.connect()
+        heartbeat.connect()
+        tasks.connect()
+        scheduler.connect()

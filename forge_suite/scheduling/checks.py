@@ -1,14 +1,13 @@
-"""System checks of forge_suite.scheduling."""
+"""System checks of forge_suite.scheduling (registered by ``SchedulingConfig.ready()``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.apps import apps
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Warning
 
 
-@register()
 def check_beat_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """The scheduler stores its entries in django-celery-beat's tables."""
     if apps.is_installed("django_celery_beat"):
@@ -23,7 +22,6 @@ def check_beat_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
     ]
 
 
-@register()
 def check_schedule_loads(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every schedule module imports and defines valid events."""
     from forge_suite.scheduling.exceptions import SchedulingError
@@ -63,3 +61,22 @@ def check_schedule_loads(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             )
         ]
     return []
+
+
+def check_heartbeat_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The reaper must not take a live worker for a gone one between two heartbeats."""
+    from forge_suite.scheduling.conf import app_settings
+
+    interval = float(app_settings.HEARTBEAT_INTERVAL)
+    lost_after = float(app_settings.WORKER_LOST_AFTER)
+    if lost_after >= 2 * interval:
+        return []
+    return [
+        Warning(
+            f'FORGE["SCHEDULING"]["WORKER_LOST_AFTER"] ({lost_after:g}s) is less than two '
+            f"heartbeat intervals ({interval:g}s each): a busy but live worker can be taken "
+            "for gone and its running jobs marked LOST.",
+            hint="Set WORKER_LOST_AFTER to at least three times HEARTBEAT_INTERVAL.",
+            id="forge_scheduling.W002",
+        )
+    ]

@@ -35,10 +35,18 @@ class Stats:
     runs: int = 0
     failures: int = 0
     retries: int = 0
+    lost: int = 0
     runtimes: list[float] = field(default_factory=list, repr=False)
     waits: list[float] = field(default_factory=list, repr=False)
     depth: int | None = None
     per_minute: float = 0.0
+    wait_threshold: float | None = None
+
+    @property
+    def waiting_too_long(self) -> bool:
+        """Whether the p95 wait is above the queue's ``WAIT_THRESHOLDS`` entry."""
+        p95 = self.wait_p95
+        return self.wait_threshold is not None and p95 is not None and p95 > self.wait_threshold
 
     def runtime_p(self, pct: float) -> float | None:
         return percentile(self.runtimes, pct)
@@ -84,6 +92,8 @@ def job_stats(
                 stats.failures += 1
             elif state == JobState.RETRY:
                 stats.retries += 1
+            elif state == JobState.LOST:
+                stats.lost += 1
             if runtime is not None and state != JobState.STARTED:
                 stats.runtimes.append(runtime)
             if wait is not None:
@@ -156,6 +166,90 @@ def schedules(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     return result
 
 
+def workers(now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Every worker that sent a heartbeat, with its status and the runs it has going."""
+    from django.db.models import Count
+
+    from forge_suite.scheduling.heartbeat import worker_status
+    from forge_suite.scheduling.models import WorkerHeartbeat
+
+    now = now or timezone.now()
+    running = dict(
+        JobRun.objects.filter(state=JobState.STARTED, eager=False)
+        .values_list("worker")
+        .annotate(n=Count("id"))
+        .values_list("worker", "n")
+    )
+    return [
+        {
+            "hostname": beat.hostname,
+            "status": worker_status(beat.last_seen, beat.stopped_at, now),
+            "queues": beat.queues,
+            "concurrency": beat.concurrency,
+            "started_at": beat.started_at,
+            "last_seen": beat.last_seen,
+            "running": running.get(beat.hostname, 0),
+        }
+        for beat in WorkerHeartbeat.objects.all()
+    ]
+
+
+#: Bars per chart.
+BUCKETS = 30
+
+
+def timeseries(window_minutes: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Throughput, failures and median runtime per time bucket over the window, as SVG charts."""
+    from forge_suite.scheduling.charts import bar_chart
+
+    now = now or timezone.now()
+    since = now - dt.timedelta(minutes=window_minutes)
+    size = window_minutes * 60 / BUCKETS
+    starts = [since + dt.timedelta(seconds=size * i) for i in range(BUCKETS)]
+    runs = [0] * BUCKETS
+    failures = [0] * BUCKETS
+    runtimes: list[list[float]] = [[] for _ in range(BUCKETS)]
+    rows = JobRun.objects.filter(started_at__gte=since, started_at__lte=now).values_list(
+        "started_at", "state", "runtime"
+    )[:MAX_ROWS]
+    for started, state, runtime in rows:
+        index = min(BUCKETS - 1, int((started - since).total_seconds() // size))
+        runs[index] += 1
+        if state == JobState.FAILURE:
+            failures[index] += 1
+        if runtime is not None and state != JobState.STARTED:
+            runtimes[index].append(runtime)
+    per_minute = [count * 60 / size for count in runs]
+    medians = [percentile(values, 50) for values in runtimes]
+    return {
+        "throughput": bar_chart("chart-throughput", "Jobs per minute", starts, per_minute),
+        "runtime": bar_chart(
+            "chart-runtime", "Median runtime", starts, medians, unit=" s", color="#79aec8"
+        ),
+        "failures": bar_chart(
+            "chart-failures", "Failed runs", starts, [float(f) for f in failures], color="#ba2121"
+        ),
+    }
+
+
+def running_jobs(limit: int = 200) -> list[JobRun]:
+    """Runs going on now (STARTED on a worker), oldest first."""
+    return list(
+        JobRun.objects.filter(state=JobState.STARTED, eager=False).order_by("started_at", "id")[
+            :limit
+        ]
+    )
+
+
+def wait_threshold(queue: str) -> float | None:
+    """The ``WAIT_THRESHOLDS`` entry of ``queue`` (or of ``"*"``), None when unset."""
+    from forge_suite.scheduling.conf import app_settings
+
+    thresholds = app_settings.WAIT_THRESHOLDS
+    value = thresholds.get(queue, thresholds.get("*"))
+    return float(value) if value is not None else None
+
+
 def dashboard_context(window_minutes: int, now: dt.datetime | None = None) -> dict[str, Any]:
     queues, tasks = job_stats(window_minutes, now)
     from forge_suite.scheduling.worker import default_queues
@@ -167,6 +261,7 @@ def dashboard_context(window_minutes: int, now: dt.datetime | None = None) -> di
     for name in names:
         stats = by_name.get(name) or Stats(name)
         stats.depth = depths.get(name) if depths is not None else None
+        stats.wait_threshold = wait_threshold(name)
         rows.append(stats)
     failed_total = FailedJob.objects.count()
     return {
@@ -177,9 +272,13 @@ def dashboard_context(window_minutes: int, now: dt.datetime | None = None) -> di
         "failed_total": failed_total,
         "recent_failed": list(FailedJob.objects.all()[:10]),
         "schedules": schedules(now),
+        "workers": workers(now),
+        "running": running_jobs(),
+        "charts": timeseries(window_minutes, now),
         "totals": {
             "runs": sum(q.runs for q in queues),
             "failures": sum(q.failures for q in queues),
+            "lost": sum(q.lost for q in queues),
             "per_minute": sum(q.per_minute for q in queues),
         },
     }

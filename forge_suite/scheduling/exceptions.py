@@ -27,3 +27,12 @@ class FailedJobNotFound(SchedulingError, LookupError):
 
 class BrokerNotConfigured(SchedulingError, RuntimeError):
     """A worker was asked for but no ``CELERY_BROKER_URL`` is set (jobs run eagerly)."""
+
+
+class BrokerUnavailable(SchedulingError, ConnectionError):
+    """The broker could not be reached (or did not answer) in ``PUBLISH_TIMEOUT`` seconds;
+    nothing was sent."""
+
+
+class UnknownTask(SchedulingError, LookupError):
+    """The task named by a failed job or an event is not registered in this project."""

@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from forge_suite.celery import app as celery_app
-from forge_suite.scheduling.exceptions import FailedJobNotFound, SchedulingError
+from forge_suite.scheduling.exceptions import FailedJobNotFound
 from forge_suite.scheduling.history import RETRY_OF_HEADER
 from forge_suite.scheduling.models import FailedJob
+from forge_suite.scheduling.publish import require_registered, send_task
 from forge_suite.scheduling.signals import job_retried
 
 __all__ = ["failed_jobs", "flush_failed", "forget_failed", "retry_failed", "retry_failed_many"]
@@ -36,19 +37,21 @@ def _get(failed: FailedJob | int) -> FailedJob:
 def retry_failed(failed: FailedJob | int) -> str:
     """Dispatch a failed job again with its original arguments and queue; return the task id.
 
+    Raises UnknownTask when the task is no longer registered and BrokerUnavailable when the
+    broker cannot be reached; in both cases nothing is sent and the failed job is unchanged.
     The new run carries a header linking it to the failure (``JobRun.retry_of``). The failure
     stays stored (with ``retried_at`` and ``retry_task_id``) until forgotten or flushed.
     """
     item = _get(failed)
+    require_registered(item.task_name)
     options: dict[str, Any] = {"headers": {RETRY_OF_HEADER: str(item.pk)}}
     if item.queue:
         options["queue"] = item.queue
     with transaction.atomic():
         locked = FailedJob.objects.select_for_update().get(pk=item.pk)
+        # A broker that is down raises BrokerUnavailable here: the transaction rolls back.
         result = (
-            celery_app.send_task(
-                locked.task_name, args=list(locked.args), kwargs=dict(locked.kwargs), **options
-            )
+            send_task(locked.task_name, args=locked.args, kwargs=dict(locked.kwargs), **options)
             if not celery_app.conf.task_always_eager
             else _run_eagerly(locked, options)
         )
@@ -62,11 +65,7 @@ def retry_failed(failed: FailedJob | int) -> str:
 
 def _run_eagerly(item: FailedJob, options: dict[str, Any]) -> str:
     # send_task ignores task_always_eager; in eager mode the registered task runs in-process.
-    task = celery_app.tasks.get(item.task_name)
-    if task is None:
-        raise SchedulingError(
-            f"cannot retry failed job {item.pk}: task {item.task_name!r} is not registered"
-        )
+    task = celery_app.tasks[item.task_name]
     result = task.apply(
         args=tuple(item.args),
         kwargs=dict(item.kwargs),

@@ -1,12 +1,16 @@
 """JobRun history and FailedJob capture, written from Celery's task signals.
 
-The publisher only stamps a header (no database access). In a worker, starts and ends of runs
-are buffered and written by a background thread every ``HISTORY_FLUSH_INTERVAL`` seconds in one
-transaction (a run that starts and ends between two flushes costs one row in a bulk INSERT;
-a longer one is inserted as STARTED, so a run killed mid-way stays in the history, and updated
-when it ends). The buffer is flushed when a worker process shuts down; a process killed with
-SIGKILL loses at most the last interval of history (never the jobs themselves). Eager runs and
-``HISTORY_FLUSH_INTERVAL = 0`` write immediately. Writes never break a task: errors are logged.
+The publisher only stamps a header (no database access). In a worker, the start of a run is
+buffered and written by a background thread every ``HISTORY_FLUSH_INTERVAL`` seconds (so a
+long run shows as STARTED); when the job returns, before the worker acknowledges the message,
+the end is appended to this process's journal file and written with
+the next batch (a run that ended before its start was flushed costs one INSERT with the final
+state); the next worker replays the journal of a killed process (:mod:`.journal`). A worker
+killed with SIGKILL therefore never loses the row of a finished job;
+a run it was executing is marked LOST when its message is delivered again or when the reaper
+sees the worker's heartbeat stop (:mod:`.heartbeat`). Eager runs and
+``HISTORY_FLUSH_INTERVAL = 0`` also write starts immediately. Writes never break a task:
+errors are logged.
 """
 
 from __future__ import annotations
@@ -17,18 +21,24 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from celery import signals as celery_signals
+from celery.utils.dispatch import Signal
 from django.db import transaction
 from django.utils import timezone
 
 from forge_suite.core.metrics import metrics
 from forge_suite.scheduling.conf import app_settings
+from forge_suite.scheduling.journal import Journal
 
 logger = logging.getLogger("forge_suite.scheduling.history")
 
 ENQUEUED_HEADER = "forge_enqueued_at"
+#: The Celery task that runs the tasks of Django's Tasks framework (see ``tasks_backend``):
+#: its history rows are named after the Django task it ran.
+DJANGO_TASK_RUNNER = "forge_scheduling.django_task"
 RETRY_OF_HEADER = "forge_retry_of"
 
 # Per-process bookkeeping between prerun and postrun, keyed by task id:
@@ -49,6 +59,7 @@ class HistoryWriter:
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
         self._wake = threading.Event()
+        self._journal = Journal()
 
     def start(self, key: tuple[str, int], fields: dict[str, Any], *, immediate: bool) -> None:
         if immediate:
@@ -60,16 +71,30 @@ class HistoryWriter:
         self._ensure_thread()
 
     def end(self, key: tuple[str, int], values: dict[str, Any], *, immediate: bool) -> None:
+        """Record the end of a run before the worker acknowledges its message.
+
+        Batched ends are journaled first (see :mod:`.journal`): a worker killed before the
+        next flush leaves them for the next worker to write. Immediate ends are written now,
+        serialised with :meth:`flush` so a start being written is in the table first.
+        """
         if immediate:
-            self.flush()
-            self._write({}, {key: values})
+            with self._flush_lock:
+                with self._lock:
+                    pending = self._starts.pop(key, None)
+                if pending is not None:
+                    pending.update(values)  # never written yet: one INSERT, final state
+                    self._write({key: pending}, {})
+                else:
+                    self._write({}, {key: values})
             return
         with self._lock:
             pending = self._starts.get(key)
             if pending is not None:
                 pending.update(values)  # never written yet: one INSERT with the final state
+                self._journal.append("row", key, pending)
             else:
                 self._ends[key] = values
+                self._journal.append("end", key, values)
         self._ensure_thread()
 
     def pending(self) -> int:
@@ -82,17 +107,26 @@ class HistoryWriter:
             with self._lock:
                 starts, self._starts = self._starts, {}
                 ends, self._ends = self._ends, {}
-            if starts or ends:
-                self._write(starts, ends)
+                batch = self._journal.rotate()
+            written = self._write(starts, ends) if starts or ends else True
+            self._journal.finish(batch, written)
 
     def _write(
         self,
         starts: dict[tuple[str, int], dict[str, Any]],
         ends: dict[tuple[str, int], dict[str, Any]],
-    ) -> None:
+    ) -> bool:
         from forge_suite.scheduling.models import JobRun
 
         try:
+            if len(starts) + len(ends) == 1:
+                # One statement in autocommit: one round trip instead of BEGIN/...COMMIT.
+                if starts:
+                    JobRun.objects.create(**next(iter(starts.values())))
+                else:
+                    [((task_id, attempt), values)] = ends.items()
+                    JobRun.objects.filter(task_id=task_id, attempt=attempt).update(**values)
+                return True
             with transaction.atomic():
                 if starts:
                     JobRun.objects.bulk_create([JobRun(**fields) for fields in starts.values()])
@@ -100,6 +134,8 @@ class HistoryWriter:
                     JobRun.objects.filter(task_id=task_id, attempt=attempt).update(**values)
         except Exception:
             logger.exception("could not write %s job history row(s)", len(starts) + len(ends))
+            return False
+        return True
 
     def _ensure_thread(self) -> None:
         pid = os.getpid()
@@ -134,8 +170,6 @@ def flush_history() -> None:
     writer.flush()
 
 
-@celery_signals.worker_process_shutdown.connect(dispatch_uid="forge_scheduling.flush_child")
-@celery_signals.worker_shutdown.connect(dispatch_uid="forge_scheduling.flush_worker")
 def _flush_on_shutdown(**kwargs: Any) -> None:
     try:
         writer.flush()
@@ -152,10 +186,6 @@ _KNOWN_STATES = frozenset(
 )
 
 
-def _metrics() -> Any:
-    return metrics()  # the installed SuiteMetrics (a no-op without observability)
-
-
 def _excluded(name: str) -> bool:
     for pattern in app_settings.HISTORY_EXCLUDE:
         if pattern.endswith("*") and name.startswith(pattern[:-1]):
@@ -165,7 +195,8 @@ def _excluded(name: str) -> bool:
     return False
 
 
-def _header(request: Any, name: str) -> Any:
+def request_header(request: Any, name: str) -> Any:
+    """A message header of a task request (Celery exposes custom ones as attributes)."""
     value = getattr(request, name, None)
     if value is None:
         headers = getattr(request, "headers", None) or {}
@@ -195,15 +226,20 @@ def _jsonable(value: Any, fallback: Any) -> Any:
     return value
 
 
-@celery_signals.before_task_publish.connect(dispatch_uid="forge_scheduling.publish")
 def _on_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
     if headers is not None and ENQUEUED_HEADER not in headers:
         headers[ENQUEUED_HEADER] = time.time()
 
 
-@celery_signals.task_prerun.connect(dispatch_uid="forge_scheduling.prerun")
+def _shown(task: Any, args: Any, kwargs: Any) -> tuple[str, Any, Any]:
+    """Task name and arguments a history row shows (a Django task's own, for its runner)."""
+    if task.name == DJANGO_TASK_RUNNER and args and len(args) >= 3:
+        return str(args[0]), args[1], args[2]
+    return task.name, args, kwargs
+
+
 def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **_: Any) -> None:
-    if not app_settings.HISTORY or _excluded(task.name):
+    if not app_settings.HISTORY or _excluded(_shown(task, args, kwargs)[0]):
         with _lock:
             _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
         return
@@ -215,12 +251,33 @@ def _on_prerun(task_id: str, task: Any, args: Any = None, kwargs: Any = None, **
             _running[task_id] = (None, time.monotonic(), _queue_of(task), True)
 
 
+_wait_signalled: dict[str, float] = {}
+
+
+def _check_wait(queue: str, task_name: str, wait: float) -> None:
+    """Send queue_wait_exceeded when ``wait`` is over the queue's threshold (once a minute)."""
+    thresholds = app_settings.WAIT_THRESHOLDS
+    threshold = thresholds.get(queue, thresholds.get("*"))
+    if threshold is None or wait <= float(threshold):
+        return
+    now = time.monotonic()
+    if now - _wait_signalled.get(queue, -120.0) < 60:
+        return
+    _wait_signalled[queue] = now
+    from forge_suite.scheduling.signals import queue_wait_exceeded
+
+    queue_wait_exceeded.send(
+        sender=None, queue=queue, wait=wait, threshold=float(threshold), task_name=task_name
+    )
+
+
 def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
     from forge_suite.scheduling.models import JobRun, JobState
 
     request = task.request
     now = timezone.now()
     queue = _queue_of(task)
+    name, args, kwargs = _shown(task, args, kwargs)
     attempt = (request.retries or 0) + 1
     info = getattr(request, "delivery_info", None) or {}
     if info.get("redelivered"):
@@ -235,7 +292,7 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
             # The worker died before its batched write of the first attempt: record that
             # attempt now, so the history still shows both.
             JobRun.objects.create(
-                task_name=task.name,
+                task_name=name,
                 task_id=task_id,
                 queue=queue,
                 args_summary=_summary(args, kwargs),
@@ -249,7 +306,7 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
         JobRun.objects.filter(task_id=task_id, state=JobState.STARTED).update(
             state=JobState.LOST, finished_at=now
         )
-    enqueued = _header(request, ENQUEUED_HEADER)
+    enqueued = request_header(request, ENQUEUED_HEADER)
     enqueued_at = (
         dt.datetime.fromtimestamp(float(enqueued), tz=dt.UTC) if enqueued is not None else None
     )
@@ -261,9 +318,11 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
             eta_at = eta_at.replace(tzinfo=dt.UTC)
         if wait_from is None or eta_at > wait_from:
             wait_from = eta_at
-    retry_of = _header(request, RETRY_OF_HEADER)
+    if wait_from is not None:
+        _check_wait(queue, name, (now - wait_from).total_seconds())
+    retry_of = request_header(request, RETRY_OF_HEADER)
     fields = {
-        "task_name": task.name,
+        "task_name": name,
         "task_id": task_id,
         "queue": queue,
         "args_summary": _summary(args, kwargs),
@@ -283,14 +342,12 @@ def _start_run(task_id: str, task: Any, args: Any, kwargs: Any) -> None:
         _running[task_id] = (key, time.monotonic(), queue, immediate)
 
 
-@celery_signals.task_retry.connect(dispatch_uid="forge_scheduling.retry")
 def _on_retry(request: Any = None, reason: Any = None, einfo: Any = None, **_: Any) -> None:
     if request is not None:
         with _lock:
             _errors[request.id] = (repr(reason), str(einfo.traceback) if einfo else "")
 
 
-@celery_signals.task_failure.connect(dispatch_uid="forge_scheduling.failure")
 def _on_failure(
     sender: Any = None,
     task_id: str = "",
@@ -367,7 +424,6 @@ def record_eager_failure(task: Any, args: Any, kwargs: Any, exc: BaseException) 
     FailedJob.objects.filter(task_id=task_id, traceback="").update(traceback=tb)
 
 
-@celery_signals.task_postrun.connect(dispatch_uid="forge_scheduling.postrun")
 def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
     with _lock:
         running = _running.pop(task_id, None)
@@ -378,9 +434,7 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
     runtime = time.monotonic() - started
     # No state: the exception propagated out of an eager task (task_eager_propagates).
     final_state = str(state or "FAILURE")
-    metrics = _metrics()
-    if metrics is not None:
-        metrics.record_job(queue, task.name, final_state.lower(), runtime)
+    metrics().record_job(queue, task.name, final_state.lower(), runtime)
     if run_key is None:
         return
     from forge_suite.scheduling.models import JobState
@@ -395,3 +449,36 @@ def _on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> 
     # Failures are rare and go with a FailedJob row: their history is written at once.
     failed = values["state"] == JobState.FAILURE
     writer.end(run_key, values, immediate=failed or immediate)
+
+
+def _on_revoked(request: Any = None, terminated: bool = False, **_: Any) -> None:
+    """A revoked job (terminated while running, or dropped on arrival): mark its run."""
+    from forge_suite.scheduling.models import JobRun, JobState
+
+    task_id = getattr(request, "id", None)
+    if not task_id:
+        return
+    try:
+        writer.flush()
+        reason = "Terminated by a revoke." if terminated else "Revoked before it ran."
+        JobRun.objects.filter(task_id=task_id, state=JobState.STARTED).update(
+            state=JobState.REVOKED, finished_at=timezone.now(), exception=reason
+        )
+    except Exception:
+        logger.exception("could not record the revoke of %s", task_id)
+
+
+def connect() -> None:
+    """Connect the history's Celery receivers (called from ``SchedulingConfig.ready()``)."""
+    receivers: list[tuple[Signal, Callable[..., None], str]] = [
+        (celery_signals.worker_process_shutdown, _flush_on_shutdown, "flush_child"),
+        (celery_signals.worker_shutdown, _flush_on_shutdown, "flush_worker"),
+        (celery_signals.before_task_publish, _on_publish, "publish"),
+        (celery_signals.task_prerun, _on_prerun, "prerun"),
+        (celery_signals.task_retry, _on_retry, "retry"),
+        (celery_signals.task_failure, _on_failure, "failure"),
+        (celery_signals.task_postrun, _on_postrun, "postrun"),
+        (celery_signals.task_revoked, _on_revoked, "revoked"),
+    ]
+    for signal, receiver, uid in receivers:
+        signal.connect(receiver, weak=False, dispatch_uid=f"forge_scheduling.{uid}")

@@ -98,3 +98,47 @@ class FailedJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} [{self.task_id}] failed: {self.exception[:80]}"
+
+
+class ScheduleSlot(models.Model):
+    """A scheduled event's due time that was claimed by a runner (at most one run per slot).
+
+    Used when no Redis is configured; with Redis the claim is a key with an expiry instead.
+    """
+
+    event = models.CharField(_("event"), max_length=255)
+    slot = models.DateTimeField(_("due time"))
+    claimed_at = models.DateTimeField(_("claimed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("schedule slot")
+        verbose_name_plural = _("schedule slots")
+        ordering = ["-slot", "event"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "slot"], name="forge_sched_slot_unique")
+        ]
+        indexes = [models.Index(fields=["claimed_at"], name="forge_sched_slot_claimed")]
+
+    def __str__(self) -> str:
+        return f"{self.event} @ {self.slot.isoformat()}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker (one ``manage.py worker`` process tree) and the last time it was seen alive."""
+
+    hostname = models.CharField(_("worker"), max_length=255, unique=True)
+    pid = models.PositiveIntegerField(_("process id"), default=0)
+    queues = models.CharField(_("queues"), max_length=1000, blank=True, default="")
+    concurrency = models.PositiveIntegerField(_("concurrency"), default=0)
+    started_at = models.DateTimeField(_("started at"))
+    last_seen = models.DateTimeField(_("last seen"))
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+        ordering = ["hostname"]
+        indexes = [models.Index(fields=["last_seen"], name="forge_sched_worker_seen")]
+
+    def __str__(self) -> str:
+        return self.hostname

@@ -449,14 +449,26 @@ def _reset(*, setting: str, **kwargs: Any) -> None:
         _cached = None
 
 
-setting_changed.connect(_reset, dispatch_uid="forge_scheduling.schedule_reset")
+def connect() -> None:
+    """Reload the schedule when settings change (called from ``SchedulingConfig.ready()``)."""
+    setting_changed.connect(_reset, dispatch_uid="forge_scheduling.schedule_reset")
 
 
 def run_event(
-    event: Event | str, *, now: dt.datetime | None = None, force: bool = False
+    event: Event | str,
+    *,
+    now: dt.datetime | None = None,
+    force: bool = False,
+    slot_at: dt.datetime | None = None,
+    dispatch: bool = False,
 ) -> EventOutcome:
     """Run one event now: check windows and conditions (unless ``force``), take the locks,
-    call the target and the hooks. A failing target re-raises after the failure hooks."""
+    call the target and the hooks. A failing target re-raises after the failure hooks.
+
+    ``slot_at`` (the moment beat sent the event) claims the event's slot first, so a second
+    message for the same due time (a restarted beat) is skipped; see :mod:`.slots`.
+    ``dispatch`` sends a ``schedule.job()`` event's job to its own queue instead of running it
+    here (status ``dispatched``); its hooks run when the job is done, see :mod:`.eventjobs`."""
     from forge_suite.scheduling.signals import scheduled_event_finished
 
     if isinstance(event, str):
@@ -466,6 +478,11 @@ def run_event(
         ok, reason = event.filters_pass(now)
         if not ok:
             return _finish(event, "skipped", reason)
+    if slot_at is not None and not force:
+        from forge_suite.scheduling.slots import claim_slot
+
+        if not claim_slot(event, slot_at):
+            return _finish(event, "skipped", "this slot already ran (duplicate message)")
     locks: list[ExpiringLock] = []
     try:
         if event.one_server:
@@ -479,6 +496,12 @@ def run_event(
             if not lock.acquire():
                 return _finish(event, "skipped", "previous run still holds the overlap lock")
             locks.append(lock)
+        if dispatch and event.kind == "job":
+            from forge_suite.scheduling.eventjobs import dispatch_event_job
+
+            task_id = dispatch_event_job(event, locks[0] if locks else None)
+            locks.clear()  # the job holds the overlap lock now and releases it when done
+            return _finish(event, "dispatched", f"as job {task_id}")
         try:
             result = event.invoke()
         except Exception as exc:

@@ -10,7 +10,15 @@ from forge_suite.celery import app as celery_app
 from forge_suite.scheduling.conf import app_settings
 from forge_suite.scheduling.exceptions import BrokerNotConfigured
 
-__all__ = ["POOLS", "WorkerOptions", "broker_url", "default_queues", "worker_argv"]
+__all__ = [
+    "POOLS",
+    "WorkerOptions",
+    "broker_url",
+    "default_queues",
+    "visibility_timeout",
+    "visibility_warnings",
+    "worker_argv",
+]
 
 POOLS = ("prefork", "solo", "threads", "eventlet", "gevent")
 BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -40,6 +48,56 @@ def default_queues() -> list[str]:
         if isinstance(queue, str) and queue and queue not in names:
             names.append(queue)
     return names
+
+
+#: Kombu's default visibility timeout of the Redis and SQS transports (seconds).
+DEFAULT_VISIBILITY_TIMEOUT = 3600
+
+
+def visibility_timeout(url: str | None = None) -> float | None:
+    """The broker's visibility timeout in seconds; None for brokers without one (AMQP).
+
+    On Redis (and SQS) a message is handed back to another worker when it was not
+    acknowledged within this time: a job still running then runs twice, and a job killed
+    with its worker comes back only after it.
+    """
+    url = url if url is not None else broker_url()
+    if not url.startswith(("redis", "rediss", "sentinel", "sqs")):
+        return None
+    options = celery_app.conf.broker_transport_options or {}
+    return float(options.get("visibility_timeout", DEFAULT_VISIBILITY_TIMEOUT))
+
+
+def visibility_warnings(queues: list[str] | None = None) -> list[str]:
+    """Warnings for jobs whose time limit (or retry delay) exceeds the visibility timeout."""
+    timeout = visibility_timeout()
+    if timeout is None:
+        return []
+    celery_app.loader.import_default_modules()
+    default_limit = celery_app.conf.task_time_limit
+    warnings = []
+    for name, task in sorted(celery_app.tasks.items()):
+        if name.startswith("celery."):
+            continue
+        queue = getattr(task, "forge_queue", None) or getattr(task, "queue", None)
+        if queues and queue and queue not in queues:
+            continue
+        limit = getattr(task, "time_limit", None) or default_limit
+        if limit and float(limit) > timeout:
+            warnings.append(
+                f"job {name} may run {float(limit):g}s (its time limit), longer than the "
+                f"broker's visibility_timeout of {timeout:g}s: a run still going then is "
+                "delivered again and runs twice. Raise "
+                'CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] above the longest '
+                "time limit."
+            )
+    if float(app_settings.RETRY_BACKOFF_MAX) > timeout:
+        warnings.append(
+            f'FORGE["SCHEDULING"]["RETRY_BACKOFF_MAX"] ({app_settings.RETRY_BACKOFF_MAX}s) '
+            f"is longer than the broker's visibility_timeout of {timeout:g}s: a retry "
+            "waiting that long is delivered again before it is due."
+        )
+    return warnings
 
 
 @dataclass

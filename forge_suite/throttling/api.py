@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-from typing import Any
+from collections.abc import Iterable
 
-from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.utils.module_loading import import_string
-
-from forge_suite.core.conf import forge_settings
-from forge_suite.core.metrics import metrics
-from forge_suite.throttling import dynamic
-from forge_suite.throttling.conf import app_settings
+from forge_suite.throttling import pipeline
 from forge_suite.throttling.decision import Decision
-from forge_suite.throttling.exceptions import InvalidPolicy, StoreUnavailable, UnknownPolicy
 from forge_suite.throttling.policy import Policy
-from forge_suite.throttling.stores import CacheStore, MemoryStore, RedisStore, Store
+from forge_suite.throttling.state import (
+    aget_policy,
+    declared_policies,
+    get_breaker,
+    get_policy,
+    get_store,
+    register,
+    set_store,
+)
 
 __all__ = [
     "acheck",
+    "acheck_all",
     "aget_policy",
     "check",
+    "check_all",
     "declared_policies",
+    "get_breaker",
     "get_policy",
     "get_store",
     "register",
@@ -31,189 +32,37 @@ __all__ = [
     "set_store",
 ]
 
-logger = logging.getLogger("forge_suite.throttling")
-
-_registered: dict[str, Policy] = {}
-_cache: dict[str, Any] = {}
-#: A store installed with set_store(); survives settings reloads (tests override FORGE).
-_installed: list[Store] = []
-_lock = threading.Lock()
-
-
-def _reload(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"FORGE", "CACHES"}:
-        _cache.clear()
-        dynamic.invalidate()
-
-
-setting_changed.connect(_reload, dispatch_uid="forge_suite.throttling.api.reload")
-
-
-def register(policy: Policy) -> Policy:
-    """Make a policy declared in code usable by name (``check("name", key)``, the decorator)."""
-    if not isinstance(policy, Policy):
-        raise TypeError(f"register() takes a Policy, got {type(policy).__name__}")
-    _registered[policy.name] = policy
-    return policy
-
-
-def declared_policies() -> dict[str, Policy]:
-    """Policies from ``FORGE["THROTTLING"]["POLICIES"]`` and :func:`register`, by name."""
-    declared = _cache.get("policies")
-    if declared is None:
-        declared = {}
-        for name, spec in (app_settings.POLICIES or {}).items():
-            try:
-                declared[name] = Policy.from_dict(name, spec)
-            except InvalidPolicy as exc:
-                raise ImproperlyConfigured(f'FORGE["THROTTLING"]["POLICIES"]: {exc}') from exc
-        _cache["policies"] = declared
-    return {**declared, **_registered}
-
-
-def _declared(name: str) -> Policy:
-    policy = declared_policies().get(name)
-    if policy is None:
-        known = ", ".join(sorted(declared_policies())) or "none"
-        raise UnknownPolicy(
-            f"unknown throttling policy {name!r} (declared: {known}); declare it in "
-            'FORGE["THROTTLING"]["POLICIES"] or with forge_suite.throttling.register()'
-        )
-    return policy
-
-
-def get_policy(name: str) -> Policy:
-    """The named policy with any admin-edited override applied."""
-    return dynamic.apply(_declared(name), dynamic.overrides())
-
-
-async def aget_policy(name: str) -> Policy:
-    return dynamic.apply(_declared(name), await dynamic.aoverrides())
-
-
-def get_store() -> Store:
-    """The configured store (``FORGE["THROTTLING"]["STORE"]``), one per process."""
-    if _installed:
-        return _installed[0]
-    store = _cache.get("store")
-    if store is None:
-        with _lock:
-            store = _cache.get("store")
-            if store is None:
-                store = _build_store()
-                _cache["store"] = store
-    return store
-
-
-def set_store(store: Store | None) -> None:
-    """Use ``store`` from now on (tests, custom wiring); None goes back to the setting."""
-    _installed.clear()
-    if store is not None:
-        _installed.append(store)
-
-
-def _build_store() -> Store:
-    kind = app_settings.STORE
-    prefix = app_settings.KEY_PREFIX
-    redis_url = app_settings.REDIS_URL or forge_settings.REDIS_URL
-    if kind == "auto":
-        kind = "redis" if redis_url else "cache"
-    if kind == "redis":
-        if not redis_url:
-            raise ImproperlyConfigured(
-                'FORGE["THROTTLING"]["STORE"] is "redis" but no Redis URL is set: set '
-                'FORGE["REDIS_URL"] or FORGE["THROTTLING"]["REDIS_URL"].'
-            )
-        return RedisStore(redis_url, prefix=prefix)
-    if kind == "cache":
-        return CacheStore(app_settings.CACHE_ALIAS, prefix=prefix)
-    if kind == "memory":
-        return MemoryStore(prefix=prefix)
-    try:
-        cls = import_string(kind)
-    except ImportError as exc:
-        raise ImproperlyConfigured(
-            f'FORGE["THROTTLING"]["STORE"] = {kind!r}: not redis, cache, memory, auto or an '
-            f"importable Store class ({exc})"
-        ) from exc
-    return cls(prefix=prefix)
-
-
-def _resolve(policy: Policy | str) -> Policy:
-    return get_policy(policy) if isinstance(policy, str) else policy
-
-
-def unlimited_decision(policy: Policy, key: str) -> Decision:
-    return Decision(
-        allowed=True,
-        limit=0,
-        remaining=0,
-        reset_after=0.0,
-        policy=policy.name,
-        key=key,
-        mode=policy.mode,
-        unlimited=True,
-    )
-
-
-def _failed(policy: Policy, key: str, exc: StoreUnavailable) -> Decision:
-    allowed = app_settings.FAILURE_MODE == "open"
-    logger.warning(
-        "throttling store unavailable for policy %r; failing %s: %s",
-        policy.name,
-        "open" if allowed else "closed",
-        exc,
-    )
-    return Decision(
-        allowed=allowed,
-        limit=policy.capacity,
-        remaining=policy.capacity if allowed else 0,
-        reset_after=float(policy.period),
-        retry_after=None if allowed else float(policy.period),
-        policy=policy.name,
-        key=key,
-        period=float(policy.period),
-        mode=policy.mode,
-        error=str(exc),
-    )
-
-
-def _record(decision: Decision) -> Decision:
-    if not decision.unlimited:
-        metrics().record_throttle_decision(decision.policy, decision.allowed)
-    return decision
-
 
 def check(policy: Policy | str, key: str, *, cost: int = 1) -> Decision:
     """Count one hit (``cost`` units) of ``key`` against ``policy`` and return the decision.
 
-    ``policy`` is a :class:`Policy` or the name of a declared one. Never raises because the
-    store is down: ``FAILURE_MODE`` decides and the problem is logged.
+    ``policy`` is a :class:`Policy` or the name of a declared one; an admin-edited override
+    of that name applies either way. Never raises because the store is down:
+    ``FAILURE_MODE`` decides and the problem is logged.
     """
-    resolved = _resolve(policy)
-    key = str(key)
-    if not app_settings.ENABLED or resolved.unlimited:
-        return unlimited_decision(resolved, key)
-    try:
-        decision = get_store().hit(resolved, key, cost)
-    except StoreUnavailable as exc:
-        decision = _failed(resolved, key, exc)
-    return _record(decision)
+    return pipeline.decide(policy, str(key), cost=cost)
 
 
 async def acheck(policy: Policy | str, key: str, *, cost: int = 1) -> Decision:
     """:func:`check` for async callers (WebSocket consumers, async views): no blocking I/O."""
-    resolved = await aget_policy(policy) if isinstance(policy, str) else policy
-    key = str(key)
-    if not app_settings.ENABLED or resolved.unlimited:
-        return unlimited_decision(resolved, key)
-    try:
-        decision = await get_store().ahit(resolved, key, cost)
-    except StoreUnavailable as exc:
-        decision = _failed(resolved, key, exc)
-    return _record(decision)
+    return await pipeline.adecide(policy, str(key), cost=cost)
+
+
+def check_all(limits: Iterable[tuple[Policy | str, str]], *, cost: int = 1) -> list[Decision]:
+    """Several limits at once, all or nothing (one Redis round trip): see
+    :func:`forge_suite.throttling.pipeline.decide_all`. The hit is allowed when every
+    returned decision is."""
+    return pipeline.decide_all(limits, cost=cost)
+
+
+async def acheck_all(
+    limits: Iterable[tuple[Policy | str, str]], *, cost: int = 1
+) -> list[Decision]:
+    """:func:`check_all` for async callers."""
+    return await pipeline.adecide_all(limits, cost=cost)
 
 
 def reset(policy: Policy | str, key: str) -> None:
     """Forget ``key``'s counters under ``policy`` (admin "reset", support tools)."""
-    get_store().reset(_resolve(policy), str(key))
+    resolved = get_policy(policy) if isinstance(policy, str) else policy
+    get_store().reset(resolved, str(key))

@@ -5,15 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
-
-
-def _one_of(*choices: str) -> Any:
-    def check(value: Any) -> str | None:
-        if value not in choices:
-            return "expected one of " + ", ".join(repr(c) for c in choices)
-        return None
-
-    return check
+from forge_suite.core.validators import non_negative, one_of, positive, url
 
 
 def _check_headers(value: Any) -> str | None:
@@ -21,10 +13,6 @@ def _check_headers(value: Any) -> str | None:
     if unknown:
         return f"unknown header style(s) {unknown!r}; use 'ietf' and/or 'x-ratelimit'"
     return None
-
-
-def _check_url(value: Any) -> str | None:
-    return None if "://" in value else "expected a URL such as redis://127.0.0.1:6379/0"
 
 
 DEFAULTS: dict[str, Option] = {
@@ -41,7 +29,36 @@ DEFAULTS: dict[str, Option] = {
         str,
         'Redis for the counters; None uses FORGE["REDIS_URL"].',
         nullable=True,
-        validator=_check_url,
+        validator=url,
+    ),
+    "REDIS_TIMEOUT": Option(
+        0.05,
+        (int, float),
+        "Seconds the limiter waits for Redis (connect and each reply) before FAILURE_MODE "
+        "decides, on its own connection pool (like Envoy's rate-limit filter, 20 ms by "
+        'default there). None shares the suite\'s Redis client and FORGE["REDIS_SOCKET_TIMEOUT"].',
+        nullable=True,
+        validator=positive,
+    ),
+    "REDIS_CONNECT_TIMEOUT": Option(
+        1.0,
+        (int, float),
+        "Seconds the limiter waits to open a new Redis connection (a burst of new connections "
+        "on a busy event loop needs more than REDIS_TIMEOUT; a hung server accepts at once).",
+        validator=positive,
+    ),
+    "BREAKER_FAILURES": Option(
+        5,
+        int,
+        "Consecutive store failures that open the circuit breaker: FAILURE_MODE then answers "
+        "at once without calling the store. 0 turns the breaker off.",
+        validator=non_negative,
+    ),
+    "BREAKER_COOLDOWN": Option(
+        5.0,
+        (int, float),
+        "Seconds the open breaker waits before letting one trial decision reach the store.",
+        validator=positive,
     ),
     "KEY_PREFIX": Option("forge:throttle:", str, "Prefix of every counter key."),
     "CACHE_ALIAS": Option("default", str, "Django cache alias used by the 'cache' store."),
@@ -50,7 +67,7 @@ DEFAULTS: dict[str, Option] = {
         str,
         "When the store is unreachable: 'open' allows the request, 'closed' limits it. "
         "Logged either way; never an error response.",
-        validator=_one_of("open", "closed"),
+        validator=one_of("open", "closed"),
     ),
     "POLICIES": Option(
         {},

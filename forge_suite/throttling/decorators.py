@@ -7,18 +7,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
-from forge_suite.throttling import dynamic
-from forge_suite.throttling.api import acheck, aget_policy, check, get_policy
-from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.decision import Decision
 from forge_suite.throttling.exceptions import Throttled
-from forge_suite.throttling.http import is_bypassed, remember, resolve_for_request
-from forge_suite.throttling.policy import KeyType, Policy, resolve_key
+from forge_suite.throttling.pipeline import adecide, decide
+from forge_suite.throttling.policy import KeyType, Policy
 
 __all__ = ["ALL", "UNSAFE", "ratelimit"]
 
@@ -56,32 +53,24 @@ def ratelimit(
 
     def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
         name = group or _group_of(fn)
+        rate_is_path = isinstance(rate, str) and "/" not in rate and "." in rate
+        rate_is_dynamic = rate_is_path or callable(rate)
 
-        def build(request: HttpRequest, declared: Policy | None) -> tuple[Policy, str] | None:
-            if methods is not None and request.method not in methods:
-                return None
-            if not app_settings.ENABLED or is_bypassed(request):
-                return None
-            if declared is None:
-                value = rate
-                if isinstance(value, str) and "/" not in value and "." in value:
-                    value = import_string(value)
-                if callable(value):
-                    value = value(name, request)
-                if value is None:
-                    return None
-                declared = dynamic.apply(
-                    Policy(name, value, algorithm=algorithm, burst=burst, key=key or "ip"),
-                    dynamic.overrides(),
-                )
-            resolved = resolve_for_request(declared, request)
-            if resolved.unlimited:
-                return None
-            return resolved, resolve_key(resolved, request, name)
+        def applies(request: HttpRequest) -> bool:
+            request.limited = getattr(request, "limited", False)  # type: ignore[attr-defined]
+            return methods is None or request.method in methods
 
-        def settle(request: HttpRequest, decision: Decision) -> None:
-            remember(request, decision)
-            request.limited = getattr(request, "limited", False) or decision.limited  # type: ignore[attr-defined]
+        def policy_for(request: HttpRequest) -> Policy | str | None:
+            if policy is not None:
+                return policy
+            value = import_string(rate) if rate_is_path else rate
+            if callable(value):
+                value = value(name, request)
+            if value is None:
+                return None
+            return Policy(name, value, algorithm=algorithm, burst=burst, key=key or "ip")
+
+        def settle(decision: Decision) -> None:
             if decision.blocked and block:
                 raise Throttled(decision)
 
@@ -89,25 +78,23 @@ def ratelimit(
 
             @functools.wraps(fn)
             async def async_wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-                declared = await aget_policy(policy) if policy else None
-                from asgiref.sync import sync_to_async
-
-                built = await sync_to_async(build)(request, declared)
-                if built is not None:
-                    settle(request, await acheck(built[0], built[1]))
-                else:
-                    request.limited = getattr(request, "limited", False)  # type: ignore[attr-defined]
+                if applies(request):
+                    if rate_is_dynamic:  # may read request.user (a query)
+                        chosen = await sync_to_async(policy_for)(request)
+                    else:
+                        chosen = policy_for(request)
+                    if chosen is not None:
+                        settle(await adecide(chosen, request, group=name))
                 return await fn(request, *args, **kwargs)
 
             return async_wrapped
 
         @functools.wraps(fn)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-            built = build(request, get_policy(policy) if policy else None)
-            if built is not None:
-                settle(request, check(built[0], built[1]))
-            else:
-                request.limited = getattr(request, "limited", False)  # type: ignore[attr-defined]
+            if applies(request):
+                chosen = policy_for(request)
+                if chosen is not None:
+                    settle(decide(chosen, request, group=name))
             return fn(request, *args, **kwargs)
 
         return wrapped

@@ -17,10 +17,9 @@ try:
 except ImportError as exc:  # pragma: no cover - the api extra is not installed
     raise MissingDependency("djangorestframework", "api", "DRF throttle classes") from exc
 
-from forge_suite.throttling.api import check, get_policy
 from forge_suite.throttling.decision import Decision
-from forge_suite.throttling.http import is_bypassed, remember, resolve_for_request
-from forge_suite.throttling.policy import Policy, resolve_key
+from forge_suite.throttling.pipeline import decide
+from forge_suite.throttling.policy import Policy
 
 __all__ = ["AnonRateThrottle", "PolicyThrottle", "ScopedRateThrottle", "UserRateThrottle"]
 
@@ -37,9 +36,10 @@ class PolicyThrottle(BaseThrottle):
     def get_scope(self, request: Any, view: Any) -> str | None:
         return self.scope
 
-    def get_policy(self, request: Any, view: Any) -> Policy | None:
+    def get_policy(self, request: Any, view: Any) -> Policy | str | None:
+        """The declared policy's name, or the policy built from the scope's rate."""
         if self.policy:
-            return get_policy(self.policy)
+            return self.policy
         scope = self.get_scope(request, view)
         if not scope:
             return None
@@ -58,14 +58,9 @@ class PolicyThrottle(BaseThrottle):
 
     def allow_request(self, request: Any, view: Any) -> bool:
         policy = self.get_policy(request, view)
-        django_request = getattr(request, "_request", request)
-        if policy is None or is_bypassed(django_request):
+        if policy is None:
             return True
-        policy = resolve_for_request(policy, django_request)
-        if policy.unlimited:
-            return True
-        self.decision = check(policy, resolve_key(policy, django_request))
-        remember(django_request, self.decision)
+        self.decision = decide(policy, getattr(request, "_request", request))
         return not self.decision.blocked
 
     def wait(self) -> float | None:

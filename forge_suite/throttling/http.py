@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
+from forge_suite.core.proxies import client_ip
 from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.decision import Decision
 from forge_suite.throttling.exceptions import InvalidPolicy, Throttled
@@ -36,11 +37,12 @@ def _networks(cidrs: tuple[str, ...]) -> tuple[Any, ...]:
 
 
 def is_bypassed(request: HttpRequest) -> bool:
-    """Trusted networks, the secret header (constant-time compare), staff or a permission."""
+    """Trusted networks (of the client address behind trusted proxies), the secret header
+    (constant-time compare), staff or a permission."""
     trusted = tuple(app_settings.TRUSTED_IPS)
     if trusted:
         try:
-            address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "") or "")
+            address = ipaddress.ip_address(client_ip(request))
         except ValueError:
             address = None
         if address is not None and any(address in net for net in _networks(trusted)):

@@ -9,19 +9,12 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 
-from forge_suite.throttling import dynamic
-from forge_suite.throttling.api import check, declared_policies
+from forge_suite.throttling.api import declared_policies
 from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.exceptions import RATELIMITED
-from forge_suite.throttling.http import (
-    DECISIONS_ATTR,
-    apply_headers,
-    is_bypassed,
-    remember,
-    resolve_for_request,
-    throttled_response,
-)
-from forge_suite.throttling.policy import Policy, resolve_key
+from forge_suite.throttling.http import DECISIONS_ATTR, apply_headers, throttled_response
+from forge_suite.throttling.pipeline import decide
+from forge_suite.throttling.policy import Policy
 
 __all__ = ["ThrottleMiddleware", "matches"]
 
@@ -79,19 +72,11 @@ class ThrottleMiddleware:
             return None
         scoped = [p for p in declared_policies().values() if p.scoped]
         matching = [p for p in scoped if matches(p, request, view_func)]
-        if not matching or is_bypassed(request):
+        if not matching:
             return None
-        overrides = dynamic.overrides()
         blocked = False
         for declared in matching:
-            policy = resolve_for_request(dynamic.apply(declared, overrides), request)
-            if policy.unlimited:
-                continue
-            decision = check(policy, resolve_key(policy, request))
-            remember(request, decision)
-            if decision.limited:
-                request.limited = True  # type: ignore[attr-defined]  # django-ratelimit's flag
-            blocked = blocked or decision.blocked
+            blocked = decide(declared, request).blocked or blocked
         if blocked:
             return throttled_response(request, getattr(request, DECISIONS_ATTR))
         return None

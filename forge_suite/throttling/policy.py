@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import KW_ONLY, dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
+from forge_suite.core.proxies import client_ip
 from forge_suite.throttling.exceptions import InvalidPolicy, InvalidRate
 from forge_suite.throttling.rates import parse_rate
 
-__all__ = ["ALGORITHMS", "UNLIMITED", "Policy", "resolve_key"]
+__all__ = ["ALGORITHMS", "UNLIMITED", "Policy", "ip_key", "resolve_key"]
 
 #: Algorithm names accepted by :class:`Policy`.
 ALGORITHMS = ("fixed_window", "sliding_window", "sliding_log", "token_bucket", "gcra")
@@ -159,22 +164,54 @@ class Policy:
 
 def resolve_key(policy: Policy, request: HttpRequest, group: str | None = None) -> str:
     """The counter key of ``request`` under ``policy``'s key convention (django-ratelimit's)."""
+    key = policy.key
+    if key == "ip" or (key == "user_or_ip" and not request.user.is_authenticated):
+        return ip_key(request)
+    group = group or policy.name
+    if callable(key):
+        return str(key(group, request))
+    if key == "global":
+        return "global"
     try:
         from django_ratelimit.core import _ACCESSOR_KEYS, _SIMPLE_KEYS
     except ImportError as exc:  # pragma: no cover - the throttling extra is not installed
         from forge_suite.core.exceptions import MissingDependency
 
         raise MissingDependency("django-ratelimit", "throttling", "request keys") from exc
-
-    key = policy.key
-    group = group or policy.name
-    if callable(key):
-        return str(key(group, request))
-    if key == "global":
-        return "global"
     if key in _SIMPLE_KEYS:
         return str(_SIMPLE_KEYS[key](request))
     if ":" in key:
         accessor, name = key.split(":", 1)
         return str(_ACCESSOR_KEYS[accessor](request, name))
     return str(import_string(key)(group, request))
+
+
+def ip_key(request: HttpRequest) -> str:
+    """The client address behind trusted proxies, masked like django-ratelimit's ``ip`` key.
+
+    ``RATELIMIT_IP_META_KEY``, when set, still wins (django-ratelimit's setting); otherwise
+    :func:`forge_suite.core.proxies.client_ip` reads ``FORGE["TRUSTED_PROXIES"]``.
+    """
+    if getattr(settings, "RATELIMIT_IP_META_KEY", None):
+        from django_ratelimit.core import _SIMPLE_KEYS
+
+        return str(_SIMPLE_KEYS["ip"](request))
+    ip = client_ip(request)
+    if not ip:
+        raise ImproperlyConfigured(
+            "the client address is empty (REMOTE_ADDR unset, e.g. a Unix socket behind a "
+            'proxy): set FORGE["TRUSTED_PROXIES"] so the address comes from the proxy header'
+        )
+    if ":" in ip:
+        return _masked(ip, getattr(settings, "RATELIMIT_IPV6_MASK", 64))
+    return _masked(ip, getattr(settings, "RATELIMIT_IPV4_MASK", 32))
+
+
+@lru_cache(maxsize=4096)
+def _masked(ip: str, mask: int) -> str:
+    """The network address of ``ip``/``mask`` (cached: parsing costs more than the decision's
+    own Python work)."""
+    try:
+        return str(ipaddress.ip_network(f"{ip}/{mask}", strict=False).network_address)
+    except ValueError:
+        return ip  # not an address (a test client's name): count it as given

@@ -147,6 +147,26 @@ async def test_each_event_loop_gets_its_own_async_pool(redis_url: str) -> None:
 
 
 @pytest.mark.redis
+def test_pools_of_finished_event_loops_are_dropped(redis_url: str) -> None:
+    """async_to_sync runs each call in a new loop: their pools must not pile up."""
+    from forge_suite.core import redis as core_redis
+
+    async def ping() -> None:
+        client = get_async_redis()
+        assert await client.ping() is True
+        await client.aclose()
+
+    with _pool_settings(redis_url, 5, 5):
+        reset_clients()
+        for _ in range(3):
+            asyncio.run(ping())
+        assert len(core_redis._async_pools) <= 1
+        asyncio.run(ping())
+        assert len(core_redis._async_pools) == 1
+        reset_clients()
+
+
+@pytest.mark.redis
 async def test_an_exhausted_async_pool_fails_clearly_after_its_timeout(redis_url: str) -> None:
     with _pool_settings(redis_url, 2, 0.2):
         reset_clients()

@@ -31,12 +31,20 @@ MAX_LINES = 550
 
 # -- allow-list: known violations owned by other workstreams --------------------------------
 #: Modules over MAX_LINES that their owners are splitting.
-ALLOWED_LONG_MODULES: dict[str, str] = {}
+ALLOWED_LONG_MODULES: dict[str, str] = {
+    # (none: seeding's bulk.py became a package of small modules)
+}
 #: Import cycles (as the set of modules involved) that their owners are breaking.
 ALLOWED_CYCLES: dict[frozenset[str], str] = {
-    # realtime workstream: the consumers <-> hub circle (issue 10; hub names PusherConsumer
-    # under TYPE_CHECKING).
-    frozenset({"forge_suite.realtime.consumers", "forge_suite.realtime.hub"}): "realtime",
+    # eventstore workstream: outbox -> tasks -> outbox and outbox <-> listeners, through
+    # function-local imports (merged after issue 10's seams; found by this test).
+    frozenset(
+        {
+            "forge_suite.eventstore.listeners",
+            "forge_suite.eventstore.outbox",
+            "forge_suite.eventstore.tasks",
+        }
+    ): "eventstore",
 }
 
 

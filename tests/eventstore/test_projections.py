@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 
 from example_project.orders.domain import Order, orders
@@ -19,6 +19,7 @@ from forge_suite.eventstore import NewEvent, Projector, RecordedEvent, append, h
 from forge_suite.eventstore.exceptions import ProjectionError
 from forge_suite.eventstore.models import OutboxMessage, ProjectionCheckpoint
 from forge_suite.eventstore.projections import catch_up, checkpoint_of
+from forge_suite.eventstore.replay import replay
 from forge_suite.eventstore.store import head
 from forge_suite.eventstore.testing import wait_until_readable
 from forge_suite.eventstore.worker import run_worker
@@ -172,7 +173,29 @@ def test_live_projection_follows_new_events() -> None:
         )
     finally:
         stop.set()
-        if connection.vendor == "postgresql":
-            append("wake", [NewEvent("x.Wake", {})])
         worker.join(30)
     assert not worker.is_alive()
+
+
+@pytest.mark.postgres
+def test_replay_waits_for_events_a_long_transaction_keeps_unreadable() -> None:
+    make_orders(2)
+    holding = threading.Event()
+
+    def long_transaction() -> None:
+        try:
+            with transaction.atomic():
+                append("elsewhere", [NewEvent("x.Other", {})])  # takes a transaction id
+                holding.set()
+                time.sleep(1.5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=long_transaction)
+    thread.start()
+    assert holding.wait(10)
+    order = Order.place("late", "ann", 100)
+    orders.save(order)  # committed, but not readable until the long transaction ends
+    assert replay(OrderSummaryProjector) >= 3
+    thread.join(10)
+    assert sorted(OrderSummary.objects.values_list("order_id", flat=True)) == ["late", "o0", "o1"]

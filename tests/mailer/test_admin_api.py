@@ -162,9 +162,19 @@ def test_on_django_with_named_mailers_the_alias_comes_from_mail_mailers(
         with pytest.raises(Exception, match="No mailer 'other'"):
             get_mailer("other")
         assert check_mailers() == []
-        forge = {**settings.FORGE, "MAILER": {"MAILERS": {"old": {"BACKEND": ""}}}}
+        backend = "tests.mailer.test_admin_api.AliasBackend"
+        forge = {**settings.FORGE, "MAILER": {"MAILERS": {"old": {"BACKEND": backend}}}}
         with override_settings(FORGE=forge):
             assert [e.id for e in check_mailers()] == ["forge_mailer.W001"]
+            built = get_mailer("old")  # built with its alias, as Django 6.1 builds mailers
+            assert isinstance(built, AliasBackend)
+            assert built.alias == "old"
+
+
+class AliasBackend(LocmemBackend):
+    def __init__(self, alias: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.alias = alias
 
 
 def test_bad_mailer_settings_are_reported_by_the_forge_checks() -> None:

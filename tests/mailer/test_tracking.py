@@ -164,6 +164,8 @@ def test_hard_bounce_suppresses_the_address_and_the_next_send_is_skipped(
         "Subject": "Test subject",
     }
     assert webhook(bounce).status_code == 200
+    assert webhook(bounce).status_code == 200  # the ESP retries its webhook: recorded once
+    assert EmailEvent.objects.filter(event_type="bounced").count() == 1
     row.refresh_from_db()
     assert row.status == Status.BOUNCED
     assert Suppression.objects.get(email="ann@example.com").reason == "bounced"

@@ -10,14 +10,11 @@ import pytest
 
 from tests.realtime.harness import APP, NodeClients, Server, require_node
 
-#: Redis database reserved for the realtime tests' pub/sub layers and presence keys.
-REALTIME_REDIS_DB = 6
-
 
 @pytest.fixture
 def realtime_redis_url(redis_url: str) -> str:
-    base = redis_url.rsplit("/", 1)[0]
-    return f"{base}/{REALTIME_REDIS_DB}"
+    """The test Redis (FORGE_TEST_REDIS_URL); every key is under :func:`run_prefix`."""
+    return redis_url
 
 
 @pytest.fixture
@@ -37,17 +34,25 @@ def run_prefix(realtime_redis_url: str) -> Iterator[str]:
 def start_server() -> Iterator[Callable[..., Server]]:
     servers: list[Server] = []
 
-    def start(realtime: dict[str, Any] | None = None, **env: str) -> Server:
+    def start(realtime: dict[str, Any] | None = None, server: str = "daphne", **env: str) -> Server:
         config = {"APPS": [APP], "CHANNEL_MODULES": ["tests.realtime.channel_routes"]}
         config.update(realtime or {})
-        server = Server(config, env)
-        servers.append(server)
-        return server
+        process = Server(config, env, server)
+        servers.append(process)
+        return process
 
     yield start
     for server in servers:
         if server.proc.poll() is None:
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[Server]:
+    """One server for every test of a module that only sends requests (no state to reset)."""
+    server = Server({"APPS": [APP], "CHANNEL_MODULES": ["tests.realtime.channel_routes"]})
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -56,10 +61,14 @@ def redis_servers(
 ) -> Callable[..., Server]:
     """Start servers sharing one Redis pub/sub layer and presence store."""
 
-    def start(realtime: dict[str, Any] | None = None, **env: str) -> Server:
+    def start(realtime: dict[str, Any] | None = None, server: str = "daphne", **env: str) -> Server:
         config = {"REDIS_URL": realtime_redis_url, "KEY_PREFIX": run_prefix, **(realtime or {})}
         return start_server(
-            config, FORGE_RT_REDIS_URL=realtime_redis_url, FORGE_RT_PREFIX=run_prefix, **env
+            config,
+            server,
+            FORGE_RT_REDIS_URL=realtime_redis_url,
+            FORGE_RT_PREFIX=run_prefix,
+            **env,
         )
 
     return start

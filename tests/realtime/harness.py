@@ -1,15 +1,11 @@
-"""Test helpers: daphne server processes and real pusher-js / laravel-echo clients in Node."""
+"""Test helpers: realtime server processes and real pusher-js / laravel-echo clients in Node."""
 
 from __future__ import annotations
 
 import json
-import os
 import queue
 import shutil
-import socket
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -18,86 +14,30 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.servers import ROOT, ServerProcess, free_port, wait_port
+
+__all__ = ["APP", "ROOT", "NodeClients", "Server", "free_port", "require_node", "wait_port"]
+
 JS_DIR = Path(__file__).resolve().parent / "js"
 
 APP = {"id": "4242", "key": "test-key", "secret": "test-secret"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+class Server(ServerProcess):
+    """A daphne (or uvicorn) process serving tests.realtime.asgi with ``realtime`` settings."""
 
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not listen on {port} within {timeout}s")
-
-
-class Server:
-    """A daphne process serving tests.realtime.asgi on a free loopback port."""
-
-    def __init__(self, realtime: dict[str, Any], env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.log = Path(tempfile.gettempdir()) / f"forge-rt-daphne-{self.port}.log"
-        full_env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "tests.realtime.server_settings",
-            "FORGE_RT_REALTIME": json.dumps(realtime),
-            **(env or {}),
-        }
-        self._log_file = self.log.open("wb")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "tests.realtime.asgi:application",
-            ],
-            cwd=ROOT,
-            env=full_env,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
+    def __init__(
+        self, realtime: dict[str, Any], env: dict[str, str] | None = None, server: str = "daphne"
+    ) -> None:
+        super().__init__(
+            "tests.realtime.asgi:application",
+            {
+                "DJANGO_SETTINGS_MODULE": "tests.realtime.server_settings",
+                "FORGE_RT_REALTIME": json.dumps(realtime),
+                **(env or {}),
+            },
+            server=server,
         )
-        try:
-            wait_port(self.port, self.proc)
-        except RuntimeError:
-            self.stop()
-            raise RuntimeError(f"daphne failed:\n{self.log.read_text()[-3000:]}") from None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log_file.close()
-
-    def kill(self) -> None:
-        """Crash the process (SIGKILL): nothing is cleaned up."""
-        self.proc.kill()
-        self.proc.wait(5)
-        self._log_file.close()
 
 
 def node_modules_problem() -> str | None:

@@ -122,3 +122,51 @@ def test_user_authentication_refuses_a_malformed_socket_id(owner: Any, socket_id
     )
     assert response.status_code == 400
     assert "two integers joined by a dot" in response.json()["error"]
+
+
+def test_laravel_echo_csrf_header_is_accepted(owner: Any) -> None:
+    """Echo's ``csrfToken`` option sends X-CSRF-TOKEN, not Django's X-CSRFToken."""
+    client, token = csrf_client(owner)
+    data = {"socket_id": "12.34", "channel_name": "private-orders.7"}
+    assert client.post("/broadcasting/auth", data, HTTP_X_CSRF_TOKEN=token).status_code == 200
+    refused = client.post("/broadcasting/auth", data, HTTP_X_CSRF_TOKEN="x" * 32)
+    assert refused.status_code == 403
+    user = client.post("/broadcasting/user-auth", {"socket_id": "12.34"}, HTTP_X_CSRF_TOKEN=token)
+    assert user.status_code == 200
+
+
+def test_encrypted_channel_gets_its_shared_secret(owner: Any, settings: Any) -> None:
+    import base64
+
+    from forge_suite.realtime.signing import shared_secret
+
+    master_key = base64.b64encode(b"k" * 32).decode()
+    settings.FORGE = {
+        "REALTIME": {
+            "APPS": [{**APP, "encryption_master_key": master_key}],
+            "CHANNEL_MODULES": ["tests.realtime.channel_routes"],
+        }
+    }
+    client, token = csrf_client(owner)
+    channel = "private-encrypted-orders.7"
+    response = client.post(
+        "/broadcasting/auth",
+        {"socket_id": "12.34", "channel_name": channel},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "auth": channel_auth(APP["key"], APP["secret"], "12.34", channel),
+        "shared_secret": shared_secret(channel, master_key),
+    }
+
+
+def test_encrypted_channel_without_a_master_key_is_a_clear_400(owner: Any) -> None:
+    client, token = csrf_client(owner)
+    response = client.post(
+        "/broadcasting/auth",
+        {"socket_id": "12.34", "channel_name": "private-encrypted-orders.7"},
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 400
+    assert "encryption_master_key" in response.json()["error"]

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.realtime.harness import APP, ROOT, free_port, wait_port
+from tests.realtime.harness import APP, ROOT
+from tests.support.servers import ServerProcess, free_port
 
 CHROME_FLAGS = [
     "--headless=new",
@@ -45,21 +46,18 @@ def example_site(tmp_path: Path) -> Iterator[str]:
     )
     assert migrate.returncode == 0, migrate.stderr
     port = free_port()
-    log = (tmp_path / "runserver.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    server = ServerProcess(
+        "",
+        env,
+        command=[sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        port=port,
+        timeout=60,
+        inherit_env=False,
     )
     try:
-        wait_port(port, proc, timeout=60)
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()
+        server.stop()
 
 
 def chromium() -> Any:

@@ -107,8 +107,8 @@ def signed_post(
         return exc.code, json.loads(exc.read())
 
 
-def test_bad_signature_and_bad_body_are_rejected(start_server: Any) -> None:
-    server = start_server()
+def test_bad_signature_and_bad_body_are_rejected(shared_server: Any) -> None:
+    server = shared_server
     with pytest.raises(pusher.errors.PusherBadAuth):
         client_for(server, secret="wrong").trigger("feed", "x", {})
     path = f"/apps/{APP['id']}/events"
@@ -124,13 +124,13 @@ def test_bad_signature_and_bad_body_are_rejected(start_server: Any) -> None:
     assert status == 404
 
 
-def test_a_non_ascii_signature_is_a_401_not_a_500(start_server: Any) -> None:
+def test_a_non_ascii_signature_is_a_401_not_a_500(shared_server: Any) -> None:
     import time
     import urllib.error
     import urllib.request
     from urllib.parse import urlencode
 
-    server = start_server()
+    server = shared_server
     params = {
         "auth_key": APP["key"],
         "auth_timestamp": str(int(time.time())),
@@ -143,9 +143,9 @@ def test_a_non_ascii_signature_is_a_401_not_a_500(start_server: Any) -> None:
     assert info.value.code == 401
 
 
-def test_official_library_send_to_user_is_accepted(start_server: Any) -> None:
+def test_official_library_send_to_user_is_accepted(shared_server: Any) -> None:
     """pusher's send_to_user() posts to '#server-to-user-<id>'; that name must be accepted."""
-    server = start_server()
+    server = shared_server
     response = client_for(server).send_to_user("42", "notice", {"text": "hi"})
     assert response == {}
     path = f"/apps/{APP['id']}/events"
@@ -156,12 +156,12 @@ def test_official_library_send_to_user_is_accepted(start_server: Any) -> None:
 
 
 @pytest.mark.parametrize("tamper", ["body_md5", "auth_timestamp"])
-def test_a_wrong_body_md5_or_a_stale_timestamp_is_refused(start_server: Any, tamper: str) -> None:
+def test_a_wrong_body_md5_or_a_stale_timestamp_is_refused(shared_server: Any, tamper: str) -> None:
     """Both signed correctly: only the body hash or the time window is wrong."""
     import hashlib
     import time
 
-    server = start_server()
+    server = shared_server
     overrides = (
         {"body_md5": hashlib.md5(b"something else", usedforsecurity=False).hexdigest()}
         if tamper == "body_md5"

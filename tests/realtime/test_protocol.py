@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from channels.routing import URLRouter
-from channels.testing import WebsocketCommunicator
 
 from forge_suite.realtime import abroadcast
 from forge_suite.realtime.hub import reset_hub
-from forge_suite.realtime.routing import websocket_urlpatterns
 from forge_suite.realtime.signing import channel_auth, user_auth
+from forge_suite.realtime.testing import PusherCommunicator
 
 KEY, SECRET = "proto-key", "proto-secret"
 APP = {"id": "77", "key": KEY, "secret": SECRET}
@@ -49,40 +46,9 @@ async def realtime_settings(settings: Any) -> AsyncIterator[Any]:
     channel_layers.backends.clear()
 
 
-class Client:
+class Client(PusherCommunicator):
     def __init__(self, key: str = KEY, query: str = "protocol=7&client=js&version=8.4.0") -> None:
-        self.comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/app/{key}?{query}")
-        self.socket_id = ""
-
-    async def open(self) -> dict[str, Any]:
-        connected, _ = await self.comm.connect()
-        assert connected
-        first = await self.recv()
-        if first["event"] == "pusher:connection_established":
-            self.socket_id = first["data"]["socket_id"]
-        return first
-
-    async def send(self, event: str, data: Any = None, **extra: Any) -> None:
-        await self.comm.send_to(text_data=json.dumps({"event": event, "data": data, **extra}))
-
-    async def recv(self, timeout: float = 3) -> dict[str, Any]:
-        message = json.loads(await self.comm.receive_from(timeout))
-        if isinstance(message.get("data"), str):
-            with contextlib.suppress(ValueError):
-                message["data"] = json.loads(message["data"])
-        return message
-
-    async def closed(self, timeout: float = 5) -> int:
-        output = await self.comm.receive_output(timeout)
-        assert output["type"] == "websocket.close", output
-        return int(output["code"])
-
-    async def subscribe(self, channel: str, **data: Any) -> dict[str, Any]:
-        await self.send("pusher:subscribe", {"channel": channel, **data})
-        return await self.recv()
-
-    async def nothing(self, timeout: float = 0.3) -> bool:
-        return await self.comm.receive_nothing(timeout)
+        super().__init__(app_key=key, query=query)
 
 
 async def test_handshake_ping_and_public_subscription() -> None:
@@ -327,3 +293,21 @@ async def test_metrics_are_recorded() -> None:
     await client.comm.disconnect()
     await asyncio.sleep(0.05)
     assert value(metrics.WS_CONNECTIONS, app="77") == open_before
+
+
+async def test_channels_per_connection_are_limited(settings: Any) -> None:
+    settings.FORGE = {
+        "REALTIME": {"APPS": [{**APP, "max_channels_per_connection": 2}]},
+    }
+    client = Client()
+    await client.open()
+    for name in ("a", "b"):
+        assert (await client.subscribe(name))["event"] == "pusher_internal:subscription_succeeded"
+    refused = await client.subscribe("c")
+    assert refused["event"] == "pusher:subscription_error"
+    assert refused["data"]["status"] == 403
+    assert "At most 2 channels" in refused["data"]["error"]
+    await client.send("pusher:unsubscribe", {"channel": "a"})
+    assert (await client.subscribe("a"))["event"] == "pusher:error"  # 4009 of the refusal
+    assert (await client.recv())["event"] == "pusher_internal:subscription_succeeded"
+    await client.comm.disconnect()

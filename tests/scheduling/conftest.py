@@ -3,73 +3,21 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.db import connection
 
 from forge_suite.celery import app as celery_app
+from tests.support.workers import ROOT, Worker, WorkerGroup, manage_py_worker, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["REDIS_BROKER", "ROOT", "WORKER_SETTINGS", "Worker", "wait_for"]
+
 #: Broker databases reserved for these tests (other suites use other numbers).
 REDIS_BROKER = os.environ.get("FORGE_TEST_SCHEDULING_BROKER", "redis://127.0.0.1:6379/3")
-
-
-@dataclass
-class Worker:
-    process: subprocess.Popen[bytes]
-    log: Path
-    name: str
-    env: dict[str, str] = field(default_factory=dict)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if " ready." in self.output():
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.2)
-        raise AssertionError(f"worker {self.name} did not start:\n{self.output()[-4000:]}")
-
-    def kill(self, sig: int = signal.SIGKILL) -> None:
-        """Send ``sig`` to the worker and its pool children."""
-        try:
-            os.killpg(self.process.pid, sig)
-        except ProcessLookupError:
-            return
-        if sig == signal.SIGKILL:
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.kill(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill(signal.SIGKILL)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+WORKER_SETTINGS = "tests.scheduling.worker_settings"
 
 
 @pytest.fixture
@@ -80,7 +28,7 @@ def queue_name() -> str:
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
     """Start ``manage.py worker`` subprocesses on the test database; all killed afterwards."""
-    workers: list[Worker] = []
+    group = WorkerGroup(tmp_path)
 
     def start(
         broker_url: str,
@@ -90,42 +38,17 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
         extra_env: dict[str, str] | None = None,
         args: tuple[str, ...] = (),
     ) -> Worker:
-        name = f"w{len(workers)}-{uuid.uuid4().hex[:6]}"
-        log = tmp_path / f"{name}.log"
+        name = f"w{len(group.workers)}-{uuid.uuid4().hex[:6]}"
         env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DJANGO_SETTINGS_MODULE": "tests.scheduling.worker_settings",
             "FORGE_WORKER_DB_NAME": str(connection.settings_dict["NAME"]),
             "FORGE_WORKER_BROKER_URL": broker_url,
             **(extra_env or {}),
         }
-        handle = log.open("wb")
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "worker",
-                f"--queues={queue}",
-                f"--concurrency={concurrency}",
-                f"--hostname={name}@%h",
-                "--pool=prefork",
-                *args,
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        worker = Worker(process, log, name, env)
-        workers.append(worker)
-        worker.wait_ready()
-        return worker
+        command = manage_py_worker(queue, concurrency=concurrency, hostname=f"{name}@%h", args=args)
+        return group.start(command, settings=WORKER_SETTINGS, env=env, name=name)
 
     yield start
-    for worker in workers:
-        worker.stop()
+    group.stop_all()
 
 
 def _reset_pools() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
+from typing import Any
 
 import redis
 from django.conf import settings
@@ -61,3 +63,20 @@ def hang_first_time(key: str) -> str:
 @job(max_retries=0)
 def noop() -> None:
     """Does nothing: the benchmark's unit of work."""
+
+
+@job(max_retries=1, backoff=1, jitter=False, timeout=1)
+def sleepy(key: str) -> str:
+    """Counts its attempts, then sleeps past its 1 s time limit."""
+    _redis().incr(f"{key}:attempts")
+    time.sleep(5)
+    return "woke"
+
+
+def record_failure(key: str) -> Callable[[Any, BaseException], None]:
+    """An ``on_failure`` hook that appends the exception's type name to ``<key>:hook``."""
+
+    def hook(event: Any, exc: BaseException) -> None:
+        _redis().rpush(f"{key}:hook", type(exc).__name__)
+
+    return hook

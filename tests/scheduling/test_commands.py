@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.checks import run_checks
@@ -149,3 +151,64 @@ def test_worker_exits_with_the_workers_exit_code(monkeypatch: pytest.MonkeyPatch
     assert info.value.code == 3
     assert seen[0][0] == "worker"
     assert "--queues=a" in seen[0]
+
+
+@pytest.fixture
+def fake_worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., tuple[str, str]]]:
+    """Run ``manage.py worker`` against a Redis broker URL without starting Celery."""
+    from forge_suite.celery import app as celery_app
+
+    monkeypatch.setattr(celery_app, "start", lambda argv=None: 0)
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
+
+    def start(*args: str, transport_options: dict[str, Any]) -> tuple[str, str]:
+        conf.update(
+            broker_url="redis://127.0.0.1:6379/3",
+            task_always_eager=False,
+            broker_transport_options=transport_options,
+        )
+        out, err = StringIO(), StringIO()
+        call_command("worker", *args, stdout=out, stderr=err)
+        return out.getvalue(), err.getvalue()
+
+    yield start
+    conf.update(broker_url=saved[0], task_always_eager=saved[1], broker_transport_options=saved[2])
+
+
+def test_worker_warns_when_a_time_limit_exceeds_the_visibility_timeout(
+    fake_worker: Callable[..., tuple[str, str]],
+) -> None:
+    # housekeeping.cleanup_sessions has timeout=300: a hard limit of 330 s.
+    _, err = fake_worker("--queues", "low", transport_options={"visibility_timeout": 120})
+    assert (
+        "job example_project.housekeeping.tasks.cleanup_sessions may run 330s (its time "
+        "limit), longer than the broker's visibility_timeout of 120s" in err
+    )
+    assert "RETRY_BACKOFF_MAX\"] (600s) is longer than the broker's visibility_timeout" in err
+    # Jobs of queues this worker does not consume are not its concern.
+    _, err = fake_worker("--queues", "high", transport_options={"visibility_timeout": 120})
+    assert "cleanup_sessions" not in err
+
+
+def test_worker_is_quiet_with_the_example_projects_visibility_timeout(
+    fake_worker: Callable[..., tuple[str, str]],
+) -> None:
+    from example_project import settings as example
+
+    options = example.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["visibility_timeout"] < 3600  # a killed job comes back sooner than an hour
+    _, err = fake_worker("--queues", "low,default,high", transport_options=options)
+    assert "visibility_timeout" not in err
+    # Kombu's default (one hour) covers them too.
+    _, err = fake_worker("--queues", "low", transport_options={})
+    assert "visibility_timeout" not in err
+
+
+def test_check_w002_warns_when_workers_would_be_taken_for_gone_between_heartbeats() -> None:
+    forge = {"SCHEDULING": {"HEARTBEAT_INTERVAL": 10, "WORKER_LOST_AFTER": 15}}
+    with override_settings(FORGE=forge):
+        assert "forge_scheduling.W002" in _ids()
+    forge = {"SCHEDULING": {"HEARTBEAT_INTERVAL": 10, "WORKER_LOST_AFTER": 30}}
+    with override_settings(FORGE=forge):
+        assert "forge_scheduling.W002" not in _ids()

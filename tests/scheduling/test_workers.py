@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from forge_suite.celery import app as celery_app
+from forge_suite.scheduling.history import ENQUEUED_HEADER
 from forge_suite.scheduling.locks import ExpiringLock
 from forge_suite.scheduling.models import FailedJob, JobRun, JobState
 from forge_suite.scheduling.scheduler import RUNNER_TASK
@@ -132,12 +133,25 @@ def test_without_overlapping_allows_one_run_across_two_worker_processes(
 ) -> None:
     broker(REDIS_BROKER)
     key = f"{redis_client.test_prefix}overlap"
-    env = {"FORGE_WORKER_RUN_KEY": key, "FORGE_WORKER_LOCK_PREFIX": redis_client.test_prefix}
+    env = {
+        "FORGE_WORKER_RUN_KEY": key,
+        "FORGE_WORKER_LOCK_PREFIX": redis_client.test_prefix,
+        "FORGE_WORKER_JOB_QUEUE": queue_name,
+    }
     start_worker(REDIS_BROKER, queue_name, extra_env=env)
     start_worker(REDIS_BROKER, queue_name, extra_env=env)
 
-    first = celery_app.send_task(RUNNER_TASK, args=["tests.overlap"], queue=queue_name)
-    second = celery_app.send_task(RUNNER_TASK, args=["tests.overlap"], queue=queue_name)
+    # Two due times a minute apart (two slots): only the overlap lock can skip the second.
+    sent_at = time.time()
+    first, second = (
+        celery_app.send_task(
+            RUNNER_TASK,
+            args=["tests.overlap"],
+            queue=queue_name,
+            headers={ENQUEUED_HEADER: sent_at + offset},
+        )
+        for offset in (0, 60)
+    )
     runs = wait_for(
         lambda: (
             rows
@@ -150,9 +164,55 @@ def test_without_overlapping_allows_one_run_across_two_worker_processes(
         "both runner tasks to finish",
     )
     assert len({r.worker for r in runs}) == 2, "each worker process took one message"
+    wait_for(
+        lambda: any(v.startswith(b"end:") for v in redis_client.lrange(key, 0, -1)),
+        30,
+        "the dispatched job to finish",
+    )
     starts = [v for v in redis_client.lrange(key, 0, -1) if v.startswith(b"start:")]
     assert len(starts) == 1, "the second run was skipped while the first held the lock"
-    assert not redis_client.exists(f"{redis_client.test_prefix}overlap:tests.overlap")
+    wait_for(
+        lambda: not redis_client.exists(f"{redis_client.test_prefix}overlap:tests.overlap"),
+        10,
+        "the job to release the overlap lock",
+    )
+
+
+@pytest.mark.redis
+def test_a_scheduled_job_runs_as_its_own_job_with_its_queue_retries_and_time_limit(
+    broker: Callable[[str], None],
+    start_worker: Callable[..., Any],
+    queue_name: str,
+    redis_client: Any,
+) -> None:
+    broker(REDIS_BROKER)
+    key = f"{redis_client.test_prefix}own"
+    job_queue = f"{queue_name}-jobs"
+    env = {"FORGE_WORKER_RUN_KEY": key, "FORGE_WORKER_JOB_QUEUE": job_queue}
+    start_worker(REDIS_BROKER, f"{queue_name},{job_queue}", extra_env=env)
+
+    runner = celery_app.send_task(RUNNER_TASK, args=["tests.own_job"], queue=queue_name)
+
+    failed = wait_for(
+        lambda: FailedJob.objects.filter(task_name=jobs.sleepy.name).first(),
+        60,
+        "the scheduled job to fail after its retry",
+    )
+    runner_run = JobRun.objects.get(task_id=runner.id)
+    assert runner_run.state == JobState.SUCCESS
+    assert runner_run.queue == queue_name
+    job_runs = list(JobRun.objects.filter(task_id=failed.task_id).order_by("attempt"))
+    assert failed.task_id != runner.id
+    # Its own queue, its own retry (max_retries=1) and its own 1 s time limit.
+    assert [(r.attempt, r.state, r.queue) for r in job_runs] == [
+        (1, JobState.RETRY, job_queue),
+        (2, JobState.FAILURE, job_queue),
+    ]
+    assert failed.exception.startswith("SoftTimeLimitExceeded")
+    assert int(redis_client.get(f"{key}:attempts")) == 2
+    # The event's failure hook ran once, after the last attempt.
+    wait_for(lambda: redis_client.lrange(f"{key}:hook", 0, -1), 10, "the failure hook")
+    assert redis_client.lrange(f"{key}:hook", 0, -1) == [b"SoftTimeLimitExceeded"]
 
 
 @pytest.mark.redis
@@ -240,7 +300,7 @@ def test_manage_py_worker_beat_syncs_the_schedule_and_embeds_beat(
 
     worker = start_worker(REDIS_BROKER, queue_name, args=("--beat",))
     output = worker.output()
-    assert "schedule synced: 1 created" in output  # tests.overlap from SCHEDULE_MODULES
+    assert "schedule synced: 2 created" in output  # tests.overlap and tests.own_job
     assert "beat: embedded (django-celery-beat database scheduler)" in output
     assert PeriodicTask.objects.filter(name="forge:tests.overlap").exists()
     wait_for(lambda: "beat: Starting..." in worker.output(), 30, "embedded beat to start")

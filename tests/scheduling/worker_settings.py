@@ -20,6 +20,8 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_IMPORTS = ["tests.scheduling.jobs"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# RabbitMQ queues declared with x-max-priority (priorities are ignored without it).
+CELERY_TASK_QUEUE_MAX_PRIORITY = int(os.environ.get("FORGE_WORKER_QUEUE_MAX_PRIORITY", "0")) or None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A worker killed mid-job gives its message back after this many seconds (Redis).
     "visibility_timeout": int(os.environ.get("FORGE_WORKER_VISIBILITY_TIMEOUT", "3600")),
@@ -33,5 +35,15 @@ FORGE = {
         "LOCK_PREFIX": os.environ.get("FORGE_WORKER_LOCK_PREFIX", "forge-test:scheduling:"),
         "SCHEDULE_MODULES": ["tests.scheduling.schedule_fixture"],
         "AUTODISCOVER": False,
+        "HEARTBEAT_INTERVAL": float(os.environ.get("FORGE_WORKER_HEARTBEAT_INTERVAL", "10")),
+        "WORKER_LOST_AFTER": float(os.environ.get("FORGE_WORKER_LOST_AFTER", "60")),
     },
+}
+
+# Django's Tasks framework through the suite's backend (tests.scheduling.dtasks).
+TASKS = {
+    "default": {
+        "BACKEND": "forge_suite.scheduling.tasks_backend.ForgeBackend",
+        "OPTIONS": {"MAX_RETRIES": 1},
+    }
 }

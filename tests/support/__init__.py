@@ -1,0 +1,1 @@
+"""Shared test harness: launchers (servers, workers) and fixtures used by several apps' tests."""

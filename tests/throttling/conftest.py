@@ -10,22 +10,10 @@ import pytest
 
 from forge_suite.throttling import api
 from forge_suite.throttling.stores import CacheStore, MemoryStore, RedisStore, Store
+from forge_suite.throttling.testing import EPOCH as T0
+from forge_suite.throttling.testing import FakeClock
 
-T0 = 1_800_000_000.0  # a window boundary for every period used in the tests
-
-
-class FakeClock:
-    """Seconds since the epoch that only move when a test says so."""
-
-    def __init__(self, start: float = T0) -> None:
-        # Whole microseconds, so repeated advances do not accumulate float error.
-        self.now_us = round(start * 1_000_000)
-
-    def __call__(self) -> float:
-        return self.now_us / 1_000_000
-
-    def advance(self, seconds: float) -> None:
-        self.now_us += round(seconds * 1_000_000)
+__all__ = ["T0", "FakeClock"]
 
 
 @pytest.fixture
@@ -82,3 +70,13 @@ def use_store() -> Iterator[Any]:
 def memory_store(clock: FakeClock, use_store: Any) -> MemoryStore:
     store: MemoryStore = use_store(MemoryStore(clock=clock))
     return store
+
+
+@pytest.fixture
+def hanging_redis_url() -> Iterator[str]:
+    """A loopback TCP server that accepts connections and never answers (a hung Redis)."""
+    from tests.support.sockets import HangingServer
+
+    server = HangingServer()
+    yield f"redis://127.0.0.1:{server.port}/0"
+    server.close()

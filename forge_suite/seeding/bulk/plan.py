@@ -230,13 +230,14 @@ class Plan:
         self.session.count(self.label, n)
         for field, spec in self.m2m:
             self._write_m2m(field, spec, pks, result)
-        for child, count, fk in self.children:
-            child.run_for_parents(pks, count, fk, result)
         if self.hooks:
             written = self.hooks.run(objects, self.using)
             result.rows.update(written)
             for label, rows in written.items():
                 self.session.count(label, rows)
+        del objects  # only the keys outlive the batch (children are written next)
+        for child, count, fk in self.children:
+            child.run_for_parents(pks, count, fk, result)
         return pks
 
     def _write_m2m(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
@@ -67,6 +67,29 @@ class Store:
         validate_cost(policy, cost)
         outcome, now = await self._ahit(policy, key, cost)
         return to_decision(policy, key, outcome, now)
+
+    def hit_many(self, limits: Sequence[tuple[Policy, str]], cost: int = 1) -> list[Decision]:
+        """Count ``cost`` against every ``(policy, key)`` only if all of them admit it.
+
+        Atomic on the Redis store (one script) and the memory store (one lock): when one limit
+        is reached nothing is counted, and the admitting limits report their current state.
+        This fallback (the Django cache store) hits one after another and stops at the first
+        limited one; the limits before it stay counted.
+        """
+        for policy, _ in limits:
+            validate_cost(policy, cost)
+        decisions: list[Decision] = []
+        for policy, key in limits:
+            if decisions and not decisions[-1].allowed:
+                decisions.append(self.peek(policy, key))
+            else:
+                decisions.append(self.hit(policy, key, cost))
+        return decisions
+
+    async def ahit_many(
+        self, limits: Sequence[tuple[Policy, str]], cost: int = 1
+    ) -> list[Decision]:
+        return await sync_to_async(self.hit_many, thread_sensitive=False)(limits, cost)
 
     def peek(self, policy: Policy, key: str) -> Decision:
         return self.hit(policy, key, 0)

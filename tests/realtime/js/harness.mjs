@@ -5,6 +5,15 @@ import readline from 'node:readline';
 import Pusher from 'pusher-js';
 import Echo from 'laravel-echo';
 
+// A browser sends its cookies with the auth request; Node's XMLHttpRequest refuses to set a
+// Cookie header unless its header check is off. Tests that authorize with a session use it.
+const createXHR = Pusher.Runtime.createXHR.bind(Pusher.Runtime);
+Pusher.Runtime.createXHR = () => {
+  const xhr = createXHR();
+  if (xhr.setDisableHeaderCheck) xhr.setDisableHeaderCheck(true);
+  return xhr;
+};
+
 const clients = {};
 const echos = {};
 
@@ -103,6 +112,13 @@ function handle(cmd) {
         .listen(cmd.listen || '.message', (e) => emit({ type: 'echo_event', id, data: e }))
         .listenForWhisper(cmd.whisper || 'typing', (e) => emit({ type: 'whisper', id, data: e }));
       break;
+    case 'echo_encrypted': {
+      const channel = echos[id].encryptedPrivate(cmd.channel);
+      channel.subscribed(() => emit({ type: 'subscribed', id, channel: cmd.channel }));
+      channel.error((err) => emit({ type: 'subscription_error', id, error: err }));
+      channel.listen(cmd.listen || '.message', (e) => emit({ type: 'echo_event', id, data: e }));
+      break;
+    }
     case 'echo_whisper':
       echos[id].join(cmd.channel).whisper(cmd.event, cmd.data);
       break;

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from forge_suite.scheduling.exceptions import SchedulingError
+from forge_suite.scheduling.exceptions import BrokerUnavailable, SchedulingError
 from forge_suite.scheduling.failed import failed_jobs, retry_failed
 
 
@@ -24,14 +24,20 @@ class Command(BaseCommand):
             raise CommandError("give failed job ids or --all (not both)")
         if options["all"]:
             ids = list(failed_jobs().filter(retried_at__isnull=True).values_list("pk", flat=True))
-        errors = 0
+        errors = sent = 0
         for pk in tqdm(ids, disable=options["verbosity"] < 1 or len(ids) < 10, unit="job"):
             try:
                 task_id = retry_failed(pk)
+            except BrokerUnavailable as exc:
+                # Every further job would wait for the same dead broker: stop here.
+                raise CommandError(
+                    f"{exc} ({sent} of {len(ids)} failed jobs were dispatched before this)"
+                ) from exc
             except SchedulingError as exc:
                 errors += 1
                 self.stderr.write(str(exc))
                 continue
+            sent += 1
             if options["verbosity"] >= 1:
                 self.stdout.write(f"failed job {pk} dispatched again as {task_id}")
         if errors:

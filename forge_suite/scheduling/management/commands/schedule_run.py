@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forge_suite.scheduling.exceptions import SchedulingError
+from forge_suite.scheduling.publish import send_task
 from forge_suite.scheduling.scheduler import RUNNER_TASK, load_schedule, run_event
 
 
@@ -28,10 +29,11 @@ class Command(BaseCommand):
         except SchedulingError as exc:
             raise CommandError(str(exc)) from exc
         if options["on_worker"]:
-            from forge_suite.celery import app as celery_app
-
             kwargs: dict[str, Any] = {"queue": event.queue} if event.queue else {}
-            result = celery_app.send_task(RUNNER_TASK, args=[event.name], **kwargs)
+            try:
+                result = send_task(RUNNER_TASK, args=[event.name], **kwargs)
+            except SchedulingError as exc:
+                raise CommandError(str(exc)) from exc
             self.stdout.write(f"sent {event.name} to a worker as {result.id}")
             return
         try:

@@ -8,7 +8,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from forge_suite.celery import app as celery_app
 from forge_suite.scheduling.exceptions import SchedulingError
-from forge_suite.scheduling.worker import POOLS, WorkerOptions, describe, worker_argv
+from forge_suite.scheduling.worker import (
+    POOLS,
+    WorkerOptions,
+    describe,
+    visibility_warnings,
+    worker_argv,
+)
 
 
 class Command(BaseCommand):
@@ -54,6 +60,8 @@ class Command(BaseCommand):
             argv = worker_argv(worker_options)
         except (SchedulingError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        for warning in visibility_warnings(queues or None):
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
         if options["beat"] and not options["no_sync"]:
             from forge_suite.scheduling.sync import sync_schedule
 

@@ -1,0 +1,214 @@
+"""Reconnect storm: N clients connect and subscribe at the same moment, then all close at once.
+
+    python benchmarks/realtime_storm.py [--n 10000] [--processes 1|2] [--server uvicorn]
+
+Servers use Redis (RedisPubSubChannelLayer and Redis presence/counts). One run measures:
+
+- forge_suite.realtime, public channel: time until all N are subscribed, failures, and after
+  closing all at once the time until the HTTP API reports the channel vacated;
+- forge_suite.realtime, presence: N members over N/P presence channels (``--per-channel`` P,
+  default 10: every join sends member_added to the members already there, so the frames grow
+  with P squared), each watched by one extra member; time to settle, failures, and the
+  latency of the member_removed frames the watchers receive after all N close (median, max);
+- baseline: the Channels tutorial consumer (``group_add`` per socket on RedisChannelLayer),
+  N handshakes at the same moment; time to settle and failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.realtime_common import (
+    APP_KEY,
+    BenchServer,
+    default_server,
+    fast_loop,
+    percentile,
+    raise_fd_limit,
+    try_open_many,
+)
+from tests.support.pusher_storm import close_all, storm
+
+SECRET = "bench-secret"
+#: Like pusher-js, a client whose handshake failed tries again (after 1-3 s), up to 5 times.
+RETRIES = 5
+
+
+def start(layer: str, prefix: str, redis_url: str, server: str, count: int) -> list[BenchServer]:
+    os.environ["BENCH_STATE"] = "redis"
+    return [BenchServer(layer, prefix, redis_url, server) for _ in range(count)]
+
+
+def channel_info(server: BenchServer, channel: str) -> dict[str, Any]:
+    import pusher
+
+    client = pusher.Pusher(
+        app_id="1",
+        key=APP_KEY,
+        secret=SECRET,
+        host="127.0.0.1",
+        port=server.port,
+        ssl=False,
+        timeout=60,  # the server is busy with the storm
+    )
+    return dict(client.channel_info(channel, ["subscription_count"]))
+
+
+async def public_storm(servers: list[BenchServer], n: int) -> dict[str, Any]:
+    ports = [s.port for s in servers]
+    result = await storm(ports, APP_KEY, SECRET, n, lambda i: "storm", timeout=120, retries=RETRIES)
+    info = await asyncio.to_thread(channel_info, servers[0], "storm")
+    closed = time.monotonic()
+    await close_all(result.clients)
+    while (await asyncio.to_thread(channel_info, servers[0], "storm"))["occupied"]:
+        if time.monotonic() - closed > 60:
+            break
+        await asyncio.sleep(0.05)
+    return {
+        "settle_s": result.seconds,
+        "failures": len(result.failures),
+        "retried": result.retried,
+        "counted": info.get("subscription_count"),
+        "vacated_after_close_s": time.monotonic() - closed,
+        "first_failure": result.failures[:1],
+    }
+
+
+async def presence_storm(servers: list[BenchServer], n: int, per_channel: int) -> dict[str, Any]:
+    ports = [s.port for s in servers]
+    channels = max(1, n // per_channel)
+
+    def channel_of(i: int) -> str:
+        return f"presence-storm.{i % channels}"
+
+    watchers = await storm(ports, APP_KEY, SECRET, channels, channel_of, user_prefix="w")
+    if watchers.failures:
+        raise RuntimeError(f"watchers failed: {watchers.failures[:1]}")
+    result = await storm(ports, APP_KEY, SECRET, n, channel_of, timeout=120, retries=RETRIES)
+    expected = {
+        w.channel: sum(c.channel == w.channel for c in result.clients) for w in watchers.clients
+    }
+    latencies: list[float] = []
+
+    async def watch(watcher: Any, closed_at: list[float]) -> int:
+        seen = 0
+        deadline = time.monotonic() + 60
+        while seen < expected[watcher.channel] and time.monotonic() < deadline:
+            try:
+                frame = json.loads(await asyncio.wait_for(watcher.ws.recv(), 5))
+            except TimeoutError:
+                continue
+            if frame["event"] == "pusher_internal:member_removed" and closed_at:
+                seen += 1
+                latencies.append(time.monotonic() - closed_at[0])
+        return seen
+
+    closed_at: list[float] = []
+    watching = [asyncio.create_task(watch(w, closed_at)) for w in watchers.clients]
+    await asyncio.sleep(1)  # drain the member_added frames of the storm
+    closed_at.append(time.monotonic())
+    await close_all(result.clients)
+    seen = await asyncio.gather(*watching)
+    await close_all(watchers.clients)
+    return {
+        "settle_s": result.seconds,
+        "failures": len(result.failures),
+        "retried": result.retried,
+        "member_removed": f"{sum(seen)}/{len(result.clients)}",
+        "member_removed_p50_s": percentile(latencies, 50) if latencies else None,
+        "member_removed_max_s": max(latencies) if latencies else None,
+        "first_failure": result.failures[:1],
+    }
+
+
+async def baseline_storm(servers: list[BenchServer], n: int) -> dict[str, Any]:
+    started = time.monotonic()
+    ports = [s.port for s in servers]
+
+    retried = 0
+
+    async def opener(i: int) -> Any:
+        import random
+
+        from websockets.asyncio.client import connect
+
+        nonlocal retried
+        for attempt in range(RETRIES + 1):
+            try:
+                return await connect(
+                    f"ws://127.0.0.1:{ports[i % len(ports)]}/baseline/",
+                    ping_interval=None,
+                    max_queue=None,
+                    compression=None,
+                    open_timeout=120,
+                )
+            except Exception:
+                if attempt == RETRIES:
+                    raise
+                retried += 1
+                await asyncio.sleep(random.uniform(1.0, 3.0))
+        raise AssertionError("unreachable")
+
+    sockets, failures = await try_open_many(n, opener, concurrency=n)
+    seconds = time.monotonic() - started
+    await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
+    return {
+        "settle_s": seconds,
+        "failures": len(failures),
+        "retried": retried,
+        "first_failure": failures[:1],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--server", choices=["uvicorn", "daphne"], default=default_server())
+    parser.add_argument("--per-channel", type=int, default=10)
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    raise_fd_limit(args.n + 2 * args.n // 100 + 500)  # the servers are other processes
+    fast_loop()
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+    print(f"load: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+    print(
+        f"{args.n} clients, {args.processes} process(es), {args.server}, "
+        f"{args.per_channel} members per presence channel"
+    )
+    runs: list[tuple[str, str, Any]] = [
+        ("forge public", "pubsub", public_storm),
+        ("forge presence", "pubsub", lambda s, n: presence_storm(s, n, args.per_channel)),
+    ]
+    if not args.skip_baseline:
+        runs.append(("channels group_add", "core", baseline_storm))
+    for name, layer, run in runs:
+        prefix = f"forge-bench-storm-{uuid.uuid4().hex[:8]}"
+        servers = start(layer, prefix, redis_url, args.server, args.processes)
+        try:
+            result = asyncio.run(run(servers, args.n))
+        finally:
+            for server in servers:
+                server.stop()
+            import redis
+
+            client = redis.Redis.from_url(redis_url)
+            for key in client.scan_iter(match=f"{prefix}*", count=1000):
+                client.delete(key)
+        print(name, json.dumps(result, default=str), flush=True)
+    print(f"load: {subprocess.run(['uptime'], capture_output=True, text=True).stdout.strip()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The job history survives ``kill -9`` of a real worker: no row lost, no run STARTED forever."""
+
+from __future__ import annotations
+
+import signal
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from forge_suite.scheduling.dashboard import dashboard_context
+from forge_suite.scheduling.heartbeat import WORKER_GONE_REASON
+from forge_suite.scheduling.models import JobRun, JobState
+from tests.scheduling import jobs
+from tests.scheduling.conftest import REDIS_BROKER, wait_for
+
+pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+JOBS = 300
+
+
+def test_every_finished_job_has_its_history_row_after_the_worker_is_killed(
+    broker: Callable[[str], None],
+    start_worker: Callable[..., Any],
+    queue_name: str,
+    redis_client: Any,
+) -> None:
+    broker(REDIS_BROKER)
+    env = {"FORGE_WORKER_VISIBILITY_TIMEOUT": "3"}
+    first = start_worker(REDIS_BROKER, queue_name, concurrency=2, extra_env=env)
+    key = f"{redis_client.test_prefix}many"
+    ids = [jobs.record.on_queue(queue_name).dispatch(key, str(i)).id for i in range(JOBS)]
+    wait_for(lambda: redis_client.llen(key) >= JOBS // 5, 60, "jobs to flow")
+    first.kill(signal.SIGKILL)  # mid-stream: jobs finish every few milliseconds
+
+    start_worker(REDIS_BROKER, queue_name, concurrency=2, extra_env=env)
+    expected = {str(i).encode() for i in range(JOBS)}
+    wait_for(lambda: set(redis_client.lrange(key, 0, -1)) >= expected, 120, "every job to have run")
+
+    def succeeded() -> set[str]:
+        rows = JobRun.objects.filter(task_id__in=ids, state=JobState.SUCCESS)
+        return set(rows.values_list("task_id", flat=True))
+
+    done = wait_for(lambda: len(succeeded()) == JOBS or None, 30, "a SUCCESS row per job")
+    assert done
+    assert not JobRun.objects.filter(task_id__in=ids, state=JobState.STARTED).exists()
+
+
+def test_a_run_whose_worker_is_gone_is_marked_lost_and_shown_in_the_dashboard(
+    broker: Callable[[str], None],
+    start_worker: Callable[..., Any],
+    queue_name: str,
+    redis_client: Any,
+) -> None:
+    broker(REDIS_BROKER)
+    env = {"FORGE_WORKER_HEARTBEAT_INTERVAL": "0.5", "FORGE_WORKER_LOST_AFTER": "3"}
+    doomed = start_worker(REDIS_BROKER, queue_name, extra_env=env)
+    key = f"{redis_client.test_prefix}doomed"
+    result = jobs.hang_first_time.on_queue(queue_name).dispatch(key)
+    started = wait_for(
+        lambda: JobRun.objects.filter(task_id=result.id, state=JobState.STARTED).first(),
+        30,
+        "the started run",
+    )
+    doomed.kill(signal.SIGKILL)
+
+    # A worker of another queue never gets the message back; its heartbeat reaps the run.
+    start_worker(REDIS_BROKER, f"other-{uuid.uuid4().hex[:8]}", extra_env=env)
+    lost = wait_for(
+        lambda: JobRun.objects.filter(task_id=result.id, state=JobState.LOST).first(),
+        30,
+        "the reaper to mark the run lost",
+    )
+    assert lost.pk == started.pk
+    assert lost.exception == WORKER_GONE_REASON
+    assert lost.finished_at is not None
+
+    from django.test import override_settings
+
+    with override_settings(FORGE={"SCHEDULING": {"WORKER_LOST_AFTER": 3}}):
+        context = dashboard_context(60)
+    workers = {w["hostname"]: w for w in context["workers"]}
+    assert workers[started.worker]["status"] == "gone"
+    assert context["totals"]["lost"] >= 1

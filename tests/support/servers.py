@@ -1,0 +1,132 @@
+"""One launcher for the ASGI server processes (daphne or uvicorn) that tests start.
+
+server = ServerProcess("tests.realtime.asgi:application", env={...})
+... server.url, server.port ...
+server.stop()        # or server.kill() to crash it (no cleanup runs)
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+__all__ = ["ROOT", "ServerProcess", "free_port", "wait_port"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Return once ``port`` accepts connections; raise if ``proc`` exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"server did not listen on {port} within {timeout}s")
+
+
+def server_command(target: str, port: int, server: str = "daphne") -> list[str]:
+    """The command line serving the ASGI ``target`` on loopback ``port``."""
+    if server == "uvicorn":
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ws",
+            "websockets",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    if server == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), target]
+    raise ValueError(f"unknown server {server!r}: use 'daphne' or 'uvicorn'")
+
+
+class ServerProcess:
+    """An ASGI server process on a free loopback port, its output in a log file.
+
+    ``command`` replaces the daphne/uvicorn command line (e.g. ``manage.py runserver``, with
+    ``port`` chosen beforehand); ``inherit_env=False`` gives the process ``env`` only.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        env: dict[str, str] | None = None,
+        *,
+        server: str = "daphne",
+        command: list[str] | None = None,
+        port: int | None = None,
+        timeout: float = 30,
+        inherit_env: bool = True,
+    ) -> None:
+        self.port = port or free_port()
+        self.log = Path(tempfile.gettempdir()) / f"forge-test-server-{self.port}.log"
+        base = dict(os.environ) if inherit_env else {}
+        full_env = {**base, "PYTHONPATH": str(ROOT), **(env or {})}
+        self._log_file = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            command or server_command(target, self.port, server),
+            cwd=ROOT,
+            env=full_env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_port(self.port, self.proc, timeout)
+        except RuntimeError as exc:
+            self.stop()
+            raise RuntimeError(f"{server} failed ({exc}):\n{self.output()[-3000:]}") from None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        """What the process printed so far."""
+        self._log_file.flush()
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Terminate (SIGTERM, then SIGKILL after 10 s) and remove the log file."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._close_log()
+
+    def kill(self) -> None:
+        """Crash the process (SIGKILL): nothing is cleaned up."""
+        self.proc.kill()
+        self.proc.wait(5)
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if not self._log_file.closed:
+            self._log_file.close()
+            self.log.unlink(missing_ok=True)
