@@ -1,6 +1,7 @@
-"""Small launchers for the files tests: moto's S3 server and a WSGI server process.
+"""Launchers for the files tests: moto's S3 server and a WSGI server process.
 
-Kept local until the suite-wide launchers land in tests/support/.
+tests/support/servers.py starts ASGI servers; tus needs a WSGI server that streams request
+bodies (chunked ones too) and a process that can be SIGKILLed and restarted on the same port.
 """
 
 from __future__ import annotations
@@ -16,13 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["Process", "django_server", "free_port", "moto_server"]
 
 
 def wait_port(port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
