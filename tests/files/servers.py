@@ -59,7 +59,7 @@ class Process:
         log.close()
         try:
             wait_port(self.port, self.proc, self.log)
-        except RuntimeError:
+        except BaseException:  # never leave a server behind
             self.stop()
             raise
 
