@@ -16,7 +16,7 @@ import requests
 from django.core.serializers.json import DjangoJSONEncoder
 
 from forge_suite.mailer.conf import app_settings
-from forge_suite.mailer.exceptions import NotificationError
+from forge_suite.mailer.exceptions import NotificationError, PermanentFailure
 
 __all__ = [
     "BroadcastChannel",
@@ -123,6 +123,9 @@ def post_json(url: str, body: bytes, headers: dict[str, str] | None = None) -> N
         )
     except requests.RequestException as exc:
         raise NotificationError(f"POST {url} failed: {exc}") from exc
+    if response.status_code == 410:
+        # Standard Webhooks: 410 Gone means the endpoint was removed; never retry it.
+        raise PermanentFailure(f"POST {url} answered 410 Gone")
     if not 200 <= response.status_code < 300:
         raise NotificationError(f"POST {url} answered {response.status_code}")
 

@@ -29,3 +29,7 @@ class InvalidToken(MailerError, ValueError):
 
 class NotificationError(MailerError):
     """A notification channel failed to deliver."""
+
+
+class PermanentFailure(NotificationError):
+    """A failure that retrying cannot fix (such as a webhook endpoint answering 410 Gone)."""

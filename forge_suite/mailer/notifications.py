@@ -39,7 +39,7 @@ from django.utils.module_loading import import_string
 from forge_suite.mailer import signals
 from forge_suite.mailer.channels import get_channel
 from forge_suite.mailer.conf import app_settings
-from forge_suite.mailer.exceptions import NotificationError
+from forge_suite.mailer.exceptions import NotificationError, PermanentFailure
 from forge_suite.mailer.jobs import job
 from forge_suite.mailer.mailable import Mailable
 from forge_suite.mailer.models import NotificationDelivery, NotificationPreference
@@ -229,7 +229,8 @@ def deliver_notification(pk: int) -> str:
         get_channel(delivery.channel).send(notification, recipient)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
-        if delivery.attempts < app_settings.NOTIFICATION_MAX_ATTEMPTS:
+        permanent = isinstance(exc, PermanentFailure)
+        if not permanent and delivery.attempts < app_settings.NOTIFICATION_MAX_ATTEMPTS:
             NotificationDelivery.objects.filter(pk=pk).update(last_error=error)
             _dispatch(pk, delay=_backoff(delivery.attempts))
             return "retry"

@@ -20,6 +20,7 @@ class SchedulingConfig(AppConfig):
         del conf  # imported to register FORGE["SCHEDULING"]
         checks.register(scheduling_checks.check_beat_installed, checks.Tags.compatibility)
         checks.register(scheduling_checks.check_schedule_loads, checks.Tags.compatibility)
+        checks.register(scheduling_checks.check_heartbeat_settings, checks.Tags.compatibility)
         history.connect()
         heartbeat.connect()
         tasks.connect()

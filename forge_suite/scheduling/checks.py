@@ -61,3 +61,22 @@ def check_schedule_loads(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             )
         ]
     return []
+
+
+def check_heartbeat_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The reaper must not take a live worker for a gone one between two heartbeats."""
+    from forge_suite.scheduling.conf import app_settings
+
+    interval = float(app_settings.HEARTBEAT_INTERVAL)
+    lost_after = float(app_settings.WORKER_LOST_AFTER)
+    if lost_after >= 2 * interval:
+        return []
+    return [
+        Warning(
+            f'FORGE["SCHEDULING"]["WORKER_LOST_AFTER"] ({lost_after:g}s) is less than two '
+            f"heartbeat intervals ({interval:g}s each): a busy but live worker can be taken "
+            "for gone and its running jobs marked LOST.",
+            hint="Set WORKER_LOST_AFTER to at least three times HEARTBEAT_INTERVAL.",
+            id="forge_scheduling.W002",
+        )
+    ]

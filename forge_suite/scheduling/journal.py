@@ -47,9 +47,10 @@ def journal_dir() -> Path:
 
 
 def _encode(value: Any) -> Any:
+    """``json.dumps`` default: datetimes as ``{"$dt": iso}``, anything else as text."""
     if isinstance(value, dt.datetime):
         return {"$dt": value.isoformat()}
-    return value
+    return str(value)
 
 
 def _decode(value: Any) -> Any:
@@ -79,8 +80,8 @@ class Journal:
 
     def append(self, kind: str, key: Key, fields: dict[str, Any]) -> None:
         """Record a finished run: ``row`` (every field) or ``end`` (an update of a start)."""
-        record = [kind, key[0], key[1], {k: _encode(v) for k, v in fields.items()}]
-        os.write(self._open(), (json.dumps(record, default=str) + "\n").encode())
+        record = [kind, key[0], key[1], fields]
+        os.write(self._open(), (json.dumps(record, default=_encode) + "\n").encode())
 
     def rotate(self) -> Path | None:
         """Close the current file and return it (renamed) for the batch being written."""

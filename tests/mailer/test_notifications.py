@@ -154,3 +154,19 @@ def test_preferences_switch_a_channel_off_and_the_fake_captures(
     with pytest.raises(AssertionError, match="Ping was not sent"):
         fake.assert_sent_to(user, Ping)
     assert NotificationDelivery.objects.count() == 2
+
+
+def test_a_gone_webhook_endpoint_is_not_retried_and_the_fallback_takes_over(
+    realtime_and_mail: None, receiver: HttpSink
+) -> None:
+    def respond(request: Request) -> tuple[int, Any]:
+        return (410, {}) if request.path == "/hook" else (204, {})
+
+    receiver.responder = respond
+    user = get_user_model().objects.create_user("ed", "ed@example.com", "pw")
+    [delivery] = notify(user, Ping(level="gone"))
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("failed", 1)
+    assert "410" in delivery.last_error
+    assert delivery.fallbacks.get().state == "sent"
+    assert [r.path for r in receiver.requests] == ["/hook", "/discord"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -161,3 +162,37 @@ async def test_a_failed_flush_fails_its_batch_only() -> None:
     with pytest.raises(ConnectionError):
         await coalescer.submit(1)
     assert await coalescer.submit(2) == 2
+
+
+async def test_subscription_counts_of_busy_channels_are_sent_at_most_every_interval(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forge_suite.realtime import hub as hub_module
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    settings.FORGE = {
+        "REALTIME": {"APPS": [{"id": "1", "key": "k", "secret": "s", "subscription_count": True}]}
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def publish(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    monkeypatch.setattr(hub_module, "publish", publish)
+    monkeypatch.setattr(hub_module, "COUNT_INTERVAL", 0.3)
+    hub = hub_module.Hub()
+    await hub.counts_changed([("1", "quiet", 5, ""), ("1", "presence-x", 5, "")])
+    await hub.counts_changed([("1", "quiet", 6, "")])
+    assert [json.loads(m["items"][0][1])["data"] for m in sent] == [
+        '{"subscription_count": 5}',
+        '{"subscription_count": 6}',
+    ]  # small channels: every change; presence channels: never
+    sent.clear()
+    for count in (150, 151, 152):
+        await hub.counts_changed([("1", "busy", count, "")])
+    assert len(sent) == 1  # the first at once, the rest wait for the interval
+    await asyncio.sleep(0.5)
+    assert [json.loads(m["items"][0][1])["data"] for m in sent] == [
+        '{"subscription_count": 150}',
+        '{"subscription_count": 152}',
+    ]

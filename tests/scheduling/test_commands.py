@@ -203,3 +203,12 @@ def test_worker_is_quiet_with_the_example_projects_visibility_timeout(
     # Kombu's default (one hour) covers them too.
     _, err = fake_worker("--queues", "low", transport_options={})
     assert "visibility_timeout" not in err
+
+
+def test_check_w002_warns_when_workers_would_be_taken_for_gone_between_heartbeats() -> None:
+    forge = {"SCHEDULING": {"HEARTBEAT_INTERVAL": 10, "WORKER_LOST_AFTER": 15}}
+    with override_settings(FORGE=forge):
+        assert "forge_scheduling.W002" in _ids()
+    forge = {"SCHEDULING": {"HEARTBEAT_INTERVAL": 10, "WORKER_LOST_AFTER": 30}}
+    with override_settings(FORGE=forge):
+        assert "forge_scheduling.W002" not in _ids()

@@ -75,27 +75,8 @@ def memory_store(clock: FakeClock, use_store: Any) -> MemoryStore:
 @pytest.fixture
 def hanging_redis_url() -> Iterator[str]:
     """A loopback TCP server that accepts connections and never answers (a hung Redis)."""
-    import socket
-    import threading
+    from tests.support.sockets import HangingServer
 
-    server = socket.create_server(("127.0.0.1", 0))
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        server.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:  # timeout: look at the stop flag again
-                continue
-            held.append(conn)  # read nothing, answer nothing
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
+    server = HangingServer()
+    yield f"redis://127.0.0.1:{server.port}/0"
     server.close()
