@@ -131,10 +131,10 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or None
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TIMEZONE = "UTC"
 # Redis hands an unacknowledged job to another worker after this many seconds: longer than the
-# longest job time limit (cleanup_sessions: 330 s) and retry delay (RETRY_BACKOFF_MAX: 600 s),
-# so a job killed with its worker comes back within 15 minutes instead of an hour.
+# longest job time limit (files' cleanup_uploads: 1,980 s) and retry delay (RETRY_BACKOFF_MAX:
+# 600 s), so a job killed with its worker comes back within 40 minutes instead of an hour.
 # AMQP brokers ignore it. `manage.py worker` warns when a job's limit exceeds it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2400}
 
 STORAGES = {
     "default": {
