@@ -23,6 +23,26 @@ DEMOS: list[tuple[str, str, str]] = [
         "/livechat/",
         "Realtime: laravel-echo + pusher-js with presence, typing whispers and a Celery broadcast.",
     ),
+    (
+        "Realtime live page",
+        "/broadcasting/live",
+        "Connections per process, busiest channels and presence members (staff only).",
+    ),
+    (
+        "Gallery and uploads",
+        "/gallery/",
+        "Files: resumable Uppy uploads over tus, image variants, a private file by signed URL.",
+    ),
+    (
+        "Mail and notifications",
+        "/mail-demo/",
+        "Mailer: welcome mail, order confirmation with a PDF, a newsletter, a notification bell.",
+    ),
+    (
+        "Event-sourced orders",
+        "/admin/demo_orders/ordersummary/",
+        "Eventstore: an order aggregate, its summary projection and a webhook observer.",
+    ),
 ]
 
 
