@@ -35,17 +35,7 @@ ALLOWED_LONG_MODULES: dict[str, str] = {
     # (none: seeding's bulk.py became a package of small modules)
 }
 #: Import cycles (as the set of modules involved) that their owners are breaking.
-ALLOWED_CYCLES: dict[frozenset[str], str] = {
-    # eventstore workstream: outbox -> tasks -> outbox and outbox <-> listeners, through
-    # function-local imports (merged after issue 10's seams; found by this test).
-    frozenset(
-        {
-            "forge_suite.eventstore.listeners",
-            "forge_suite.eventstore.outbox",
-            "forge_suite.eventstore.tasks",
-        }
-    ): "eventstore",
-}
+ALLOWED_CYCLES: dict[frozenset[str], str] = {}
 
 
 # -- the checker ----------------------------------------------------------------------------
