@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from forge_suite.core.validators import positive, url
+from forge_suite.core.validators import each, ip_network, non_negative, one_of, positive, url
 
 __all__ = [
     "SECTIONS",
@@ -172,6 +172,12 @@ def _check_environment(value: Any) -> str | None:
     return None
 
 
+def _check_trusted_proxies(value: Any) -> str | None:
+    if isinstance(value, int):
+        return non_negative(value)
+    return each(ip_network)(value)
+
+
 #: Top-level FORGE options shared by all apps.
 forge_settings = AppSettings(
     "",
@@ -207,6 +213,23 @@ forge_settings = AppSettings(
             (int, float),
             "Seconds a caller waits for a free pooled Redis connection before ServiceUnavailable.",
             validator=positive,
+        ),
+        # Read by forge_suite.core.proxies.client_ip (throttling's ip keys, the access log).
+        "TRUSTED_PROXIES": Option(
+            None,
+            (int, list, tuple),
+            "Reverse proxies in front of the application: a hop count (1 = one load balancer) "
+            "or a list of their networks (CIDR). None or 0 (default) trusts no header: "
+            "REMOTE_ADDR is the client.",
+            nullable=True,
+            validator=_check_trusted_proxies,
+        ),
+        "TRUSTED_PROXY_HEADER": Option(
+            "X-Forwarded-For",
+            str,
+            "Header the trusted proxies append the client address to: 'X-Forwarded-For' or "
+            "RFC 7239 'Forwarded' (any case).",
+            validator=one_of("X-Forwarded-For", "Forwarded", ignore_case=True),
         ),
     },
 )

@@ -14,57 +14,14 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from typing import Any
 
 from django.http import HttpRequest
 
-from forge_suite.core.conf import Option, forge_settings
+from forge_suite.core.conf import forge_settings
 
 __all__ = ["client_ip", "forwarded_chain"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def _check_proxies(value: Any) -> str | None:
-    if isinstance(value, int):
-        return None if value >= 1 else "expected a hop count of 1 or more, or a list of networks"
-    for item in value:
-        try:
-            ipaddress.ip_network(str(item), strict=False)
-        except ValueError:
-            return f"{item!r} is not an IP network such as '10.0.0.0/8'"
-    return None
-
-
-def _check_header(value: Any) -> str | None:
-    if value.lower() in ("x-forwarded-for", "forwarded"):
-        return None
-    return "expected 'X-Forwarded-For' or 'Forwarded'"
-
-
-# Top-level FORGE options shared by every app reading client addresses.
-forge_settings.options.setdefault(
-    "TRUSTED_PROXIES",
-    Option(
-        None,
-        (int, list, tuple),
-        "Reverse proxies in front of the application: a hop count (1 = one load balancer) "
-        "or a list of their networks (CIDR). None (default) trusts no header: REMOTE_ADDR "
-        "is the client.",
-        nullable=True,
-        validator=_check_proxies,
-    ),
-)
-forge_settings.options.setdefault(
-    "TRUSTED_PROXY_HEADER",
-    Option(
-        "X-Forwarded-For",
-        str,
-        "Header the trusted proxies append the client address to: 'X-Forwarded-For' or "
-        "RFC 7239 'Forwarded'.",
-        validator=_check_header,
-    ),
-)
 
 
 @lru_cache(maxsize=8)

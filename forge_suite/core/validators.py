@@ -9,6 +9,7 @@ and returns ``None`` when it is acceptable or a short description of the problem
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ __all__ = [
     "Validator",
     "dotted_path",
     "each",
+    "ip_network",
     "non_empty",
     "non_negative",
     "one_of",
@@ -71,11 +73,21 @@ def rate(value: Any) -> str | None:
     return None
 
 
-def one_of(*choices: Any) -> Validator:
-    """A validator accepting only ``choices``."""
+def ip_network(value: Any) -> str | None:
+    """An IP address or network in CIDR form (``10.0.0.0/8``, ``fd00::/8``, ``192.0.2.1``)."""
+    try:
+        ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return f"{value!r} is not an IP network such as '10.0.0.0/8'"
+    return None
+
+
+def one_of(*choices: Any, ignore_case: bool = False) -> Validator:
+    """A validator accepting only ``choices`` (compared case-insensitively if ``ignore_case``)."""
+    folded = {str(c).casefold() for c in choices}
 
     def check(value: Any) -> str | None:
-        if value in choices:
+        if value in choices or (ignore_case and str(value).casefold() in folded):
             return None
         return f"must be one of {', '.join(repr(c) for c in choices)}, got {value!r}"
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
-from forge_suite.core import proxies  # noqa: F401  declares FORGE["TRUSTED_PROXIES"]
 from forge_suite.core.conf import forge_settings
 from forge_suite.throttling.conf import app_settings
 from forge_suite.throttling.exceptions import InvalidPolicy

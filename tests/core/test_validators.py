@@ -19,7 +19,9 @@ from forge_suite.core.checks import check_forge_setting
         (validators.dotted_path, ["a.b", "pkg.mod.Class"], ["Class", "a..b", 3], "dotted import"),
         (validators.non_empty, ["x"], ["", "  "], "must not be empty"),
         (validators.rate, ["10/s", "5/10s"], ["10/sec", "0/m"], "rate"),
-        (validators.one_of("ietf", "x"), ["ietf"], ["other"], "must be one of 'ietf', 'x'"),
+        (validators.one_of("ietf", "x"), ["ietf"], ["other", "IETF"], "must be one of 'ietf'"),
+        (validators.one_of("Forwarded", ignore_case=True), ["forwarded"], ["X"], "must be one"),
+        (validators.ip_network, ["10.0.0.0/8", "fd00::/8", "::1"], ["10.0.0.0/33", "x"], "IP net"),
         (validators.each(validators.positive), [[1, 2], []], [[1, 0]], "item 1: must be greater"),
     ],
 )
