@@ -9,8 +9,14 @@ Each metric has exactly one owner, so nothing is counted twice:
 ============================  ==========================================================
 ``record_job``                scheduling's job history when scheduling is installed,
                               else observability's ``TASK_METRICS`` Celery signals
-``record_mail``               mailer
-``record_event_appended``     eventstore
+``record_mail``,              mailer
+``record_mail_queue_latency``
+``record_event_appended``,    eventstore
+``record_delivery_failure``,
+``record_webhook_failure``,
+``record_projection_lag``
+``record_file_*``,            files
+``record_variant``
 ``ws_*``, ``record_ws_*``,    realtime
 ``record_subscription``
 ``record_throttle_decision``  throttling
@@ -53,6 +59,27 @@ class SuiteMetrics(Protocol):
     def record_throttle_decision(self, policy: str, allowed: bool) -> None:
         """A rate-limit decision of ``policy``: allowed or limited."""
 
+    def record_mail_queue_latency(self, mailer: str, seconds: float) -> None:
+        """A queued mail was sent ``seconds`` after it became due (queued or scheduled time)."""
+
+    def record_delivery_failure(self, kind: str, outcome: str) -> None:
+        """An outbox delivery of ``kind`` (listener, webhook) failed and was retried or is dead."""
+
+    def record_webhook_failure(self, endpoint: str, reason: str) -> None:
+        """A webhook POST to ``endpoint`` failed: ``reason`` is the HTTP status or ``network``."""
+
+    def record_projection_lag(self, projection: str, events: int) -> None:
+        """Projection ``projection`` stands ``events`` global positions behind the head."""
+
+    def record_file_stored(self, disk: str, content_type: str, size: int) -> None:
+        """An upload of ``size`` bytes and ``content_type`` was stored on ``disk``."""
+
+    def record_file_rejected(self, reason: str) -> None:
+        """An upload was refused for ``reason`` (an ``InvalidUpload.reason``)."""
+
+    def record_variant(self, variant: str, seconds: float) -> None:
+        """Generating one file variant called ``variant`` took ``seconds``."""
+
 
 class NullMetrics:
     """The default: records nothing (no metrics backend installed)."""
@@ -79,6 +106,27 @@ class NullMetrics:
         pass
 
     def record_throttle_decision(self, policy: str, allowed: bool) -> None:
+        pass
+
+    def record_mail_queue_latency(self, mailer: str, seconds: float) -> None:
+        pass
+
+    def record_delivery_failure(self, kind: str, outcome: str) -> None:
+        pass
+
+    def record_webhook_failure(self, endpoint: str, reason: str) -> None:
+        pass
+
+    def record_projection_lag(self, projection: str, events: int) -> None:
+        pass
+
+    def record_file_stored(self, disk: str, content_type: str, size: int) -> None:
+        pass
+
+    def record_file_rejected(self, reason: str) -> None:
+        pass
+
+    def record_variant(self, variant: str, seconds: float) -> None:
         pass
 
 

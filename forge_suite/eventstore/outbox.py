@@ -23,6 +23,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from forge_suite.core.metrics import metrics
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
 from forge_suite.eventstore.events import Event
@@ -199,8 +200,10 @@ def deliver(message: Any, using: str = "default") -> str:
         action(message)
     except Exception as exc:
         error = "".join(traceback.format_exception_only(exc)).strip()
+        outcome = "dead" if message.attempts >= message.max_attempts else "retried"
+        metrics().record_delivery_failure(message.kind, outcome)
         mine = model.objects.using(using).filter(pk=message.pk, claim_token=message.claim_token)
-        if message.attempts >= message.max_attempts:
+        if outcome == "dead":
             mine.update(status="dead", last_error=error, completed_at=timezone.now())
             logger.error("outbox message %s is a dead letter: %s", message.pk, error)
             message.status, message.last_error = "dead", error

@@ -26,12 +26,13 @@ from typing import Any, ClassVar
 from django.db import connections, models, transaction
 from django.utils import timezone
 
+from forge_suite.core.metrics import metrics
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
 from forge_suite.eventstore.events import RecordedEvent
 from forge_suite.eventstore.exceptions import ProjectionError
 from forge_suite.eventstore.handlers import HandlerTable
-from forge_suite.eventstore.store import START, Position, read_all
+from forge_suite.eventstore.store import START, Position, head, read_all
 
 __all__ = ["Projector", "catch_up", "checkpoint_of", "registered_projectors", "wait_for_events"]
 
@@ -151,6 +152,7 @@ def catch_up(
         position = checkpoint_of(projector.name, using)
         events = read_all(position, size, types=types, using=using)
         if not events:
+            metrics().record_projection_lag(projector.name, 0)
             break
         try:
             applied = apply_batch(projector, events, position, using=using)
@@ -162,7 +164,13 @@ def catch_up(
             if progress:
                 progress(len(events))
         if len(events) < size:
+            # Nothing more of the projection's event types is readable: it is caught up.
+            metrics().record_projection_lag(projector.name, 0)
             break
+        if applied:
+            metrics().record_projection_lag(
+                projector.name, head(using).position - events[-1].position
+            )
     return done
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from forge_suite.core.metrics import metrics
 from forge_suite.eventstore import signals
 from forge_suite.eventstore.conf import app_settings
 from forge_suite.eventstore.exceptions import WebhookError
@@ -153,6 +154,7 @@ def _deliver(message: Any) -> None:
     if status == 410 and target.model_pk is not None:
         WebhookEndpoint.objects.filter(pk=target.model_pk).update(is_active=False)
     if not ok:
+        metrics().record_webhook_failure(target.name, str(status) if status else "network")
         raise WebhookError(f"webhook {target.name} to {target.url} failed: {error or status}")
 
 

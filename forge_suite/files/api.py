@@ -11,6 +11,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils import timezone
 
+from forge_suite.core.metrics import metrics
 from forge_suite.files.disks import Disk, disk
 from forge_suite.files.exceptions import InvalidUpload, QuotaExceeded
 from forge_suite.files.models import StoredFile, TusUpload, UploadState, Visibility
@@ -52,9 +53,7 @@ def check_quota(user: Any, extra: int) -> None:
 
 def reject(exc: InvalidUpload, source: str) -> None:
     """Announce a refused upload (signal and metric)."""
-    from forge_suite.files import metrics
-
-    metrics.rejected(exc.reason, source)
+    metrics().record_file_rejected(exc.reason)
     upload_rejected.send(sender=StoredFile, reason=exc.reason, message=exc.message, source=source)
 
 
@@ -125,8 +124,6 @@ def record(
     source: str = "python",
 ) -> StoredFile:
     """Create the row of a blob already on ``target``; the blob is deleted if that fails."""
-    from forge_suite.files import metrics
-
     meta = dict(metadata or {})
     if facts.width is not None:
         meta.update(width=facts.width, height=facts.height)
@@ -146,7 +143,7 @@ def record(
     except BaseException:
         target.delete(path)
         raise
-    metrics.stored(source, size)
+    metrics().record_file_stored(target.alias, facts.content_type, size)
     transaction.on_commit(lambda: _after_store(stored, source))
     return stored
 

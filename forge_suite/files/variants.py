@@ -9,7 +9,7 @@ import tempfile
 import time
 from typing import Any
 
-from forge_suite.files import metrics
+from forge_suite.core.metrics import metrics
 from forge_suite.files.conf import app_settings
 from forge_suite.files.disks import disk
 from forge_suite.files.images import Image
@@ -93,7 +93,7 @@ def generate_variants(
                 },
             }
             StoredFile.objects.filter(pk=stored.pk).update(variants=stored.variants)
-            metrics.variant_seconds(name, time.perf_counter() - started)
+            metrics().record_variant(name, time.perf_counter() - started)
             variant_generated.send(sender=StoredFile, stored_file=stored, name=name, path=path)
             made.append(name)
     return made

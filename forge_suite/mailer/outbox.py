@@ -285,11 +285,19 @@ def mark_sent(done: Pending, token: str) -> None:
     for row, used, provider_id in done:
         row.status, row.mailer_used, row.provider_message_id = Status.SENT, used, provider_id
         _metric("sent", row)
+        _record_latency(row, now)
         signals.message_sent.send(OutboundEmail, message=row, mailer=used)
 
 
 def _metric(status: str, row: OutboundEmail) -> None:
     metrics().record_mail(row.mailer_used or row.mailer or app_settings.DEFAULT_MAILER, status)
+
+
+def _record_latency(row: OutboundEmail, sent_at: dt.datetime) -> None:
+    """Queue latency: from when the row became due (queued, or its scheduled time) to sent."""
+    due = max(row.created_at, row.scheduled_at) if row.scheduled_at else row.created_at
+    mailer = row.mailer_used or row.mailer or app_settings.DEFAULT_MAILER
+    metrics().record_mail_queue_latency(mailer, (sent_at - due).total_seconds())
 
 
 def send_queued(*, limit: int | None = None, progress: Callable[[int], None] | None = None) -> int:

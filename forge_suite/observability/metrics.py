@@ -78,6 +78,55 @@ THROTTLE_DECISIONS = _make(
 )
 
 
+#: Mail waits from minutes to hours when a provider throttles; jobs rarely do.
+_MAIL_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200)
+MAIL_QUEUE_LATENCY = _make(
+    Histogram,
+    "forge_mail_queue_latency_seconds",
+    "Seconds from a mail being due (queued or scheduled) to being sent, by mailer.",
+    ["mailer"],
+    buckets=_MAIL_BUCKETS,
+)
+DELIVERY_FAILURES = _make(
+    Counter,
+    "forge_eventstore_delivery_failures_total",
+    "Failed event-store outbox deliveries, by kind (listener, webhook) and outcome.",
+    ["kind", "outcome"],
+)
+WEBHOOK_FAILURES = _make(
+    Counter,
+    "forge_eventstore_webhook_failures_total",
+    "Failed webhook POSTs, by endpoint and reason (HTTP status or network).",
+    ["endpoint", "reason"],
+)
+PROJECTION_LAG = _make(
+    Gauge,
+    "forge_eventstore_projection_lag",
+    "Global positions between the event-store head and a projection's checkpoint.",
+    ["projection"],
+    multiprocess_mode="mostrecent",
+)
+FILES_STORED = _make(
+    Counter,
+    "forge_files_stored_total",
+    "Uploads stored, by disk and content type.",
+    ["disk", "content_type"],
+)
+FILES_STORED_BYTES = _make(
+    Counter, "forge_files_stored_bytes_total", "Bytes of stored uploads, by disk.", ["disk"]
+)
+FILES_REJECTED = _make(
+    Counter, "forge_files_rejected_total", "Uploads refused, by reason.", ["reason"]
+)
+FILES_VARIANT_SECONDS = _make(
+    Histogram,
+    "forge_files_variant_seconds",
+    "Seconds spent generating one file variant, by variant name.",
+    ["variant"],
+    buckets=_BUCKETS,
+)
+
+
 def _safe(fn: Any, *args: Any, **kwargs: Any) -> None:
     if fn is None:
         return
@@ -134,6 +183,50 @@ def record_throttle_decision(policy: str, allowed: bool) -> None:
         _safe(THROTTLE_DECISIONS.labels(policy=policy, outcome=outcome).inc)
 
 
+def record_mail_queue_latency(mailer: str, seconds: float) -> None:
+    """A queued mail was sent ``seconds`` after it became due."""
+    if MAIL_QUEUE_LATENCY is not None:
+        _safe(MAIL_QUEUE_LATENCY.labels(mailer=mailer).observe, max(0.0, seconds))
+
+
+def record_delivery_failure(kind: str, outcome: str) -> None:
+    """An outbox delivery of ``kind`` failed and was ``retried`` or went ``dead``."""
+    if DELIVERY_FAILURES is not None:
+        _safe(DELIVERY_FAILURES.labels(kind=kind, outcome=outcome).inc)
+
+
+def record_webhook_failure(endpoint: str, reason: str) -> None:
+    """A webhook POST to ``endpoint`` failed with HTTP status ``reason`` (or ``network``)."""
+    if WEBHOOK_FAILURES is not None:
+        _safe(WEBHOOK_FAILURES.labels(endpoint=endpoint, reason=reason).inc)
+
+
+def record_projection_lag(projection: str, events: int) -> None:
+    """Set how far ``projection`` stands behind the head, in global positions."""
+    if PROJECTION_LAG is not None:
+        _safe(PROJECTION_LAG.labels(projection=projection).set, max(0, events))
+
+
+def record_file_stored(disk: str, content_type: str, size: int) -> None:
+    """An upload of ``size`` bytes was stored on ``disk``."""
+    if FILES_STORED is not None:
+        _safe(FILES_STORED.labels(disk=disk, content_type=content_type).inc)
+    if FILES_STORED_BYTES is not None:
+        _safe(FILES_STORED_BYTES.labels(disk=disk).inc, size)
+
+
+def record_file_rejected(reason: str) -> None:
+    """An upload was refused for ``reason``."""
+    if FILES_REJECTED is not None:
+        _safe(FILES_REJECTED.labels(reason=reason).inc)
+
+
+def record_variant(variant: str, seconds: float) -> None:
+    """Generating variant ``variant`` took ``seconds``."""
+    if FILES_VARIANT_SECONDS is not None:
+        _safe(FILES_VARIANT_SECONDS.labels(variant=variant).observe, seconds)
+
+
 class PrometheusMetrics:
     """The :class:`~forge_suite.core.metrics.SuiteMetrics` the observability app installs."""
 
@@ -145,6 +238,13 @@ class PrometheusMetrics:
     record_ws_message = staticmethod(record_ws_message)
     record_subscription = staticmethod(record_subscription)
     record_throttle_decision = staticmethod(record_throttle_decision)
+    record_mail_queue_latency = staticmethod(record_mail_queue_latency)
+    record_delivery_failure = staticmethod(record_delivery_failure)
+    record_webhook_failure = staticmethod(record_webhook_failure)
+    record_projection_lag = staticmethod(record_projection_lag)
+    record_file_stored = staticmethod(record_file_stored)
+    record_file_rejected = staticmethod(record_file_rejected)
+    record_variant = staticmethod(record_variant)
 
 
 #: The instance installed by ``ObservabilityConfig.ready()``.

@@ -172,3 +172,21 @@ def test_concurrent_dispatchers_claim_disjoint_messages() -> None:
         t.join(20)
     ids = [pk for batch in claimed for pk in batch]
     assert len(ids) == len(set(ids)) == 60
+
+
+def test_failed_listener_deliveries_are_counted_as_retried_then_dead() -> None:
+    from prometheus_client import REGISTRY
+
+    def failures(outcome: str) -> float:
+        labels = {"kind": "listener", "outcome": outcome}
+        return REGISTRY.get_sample_value("forge_eventstore_delivery_failures_total", labels) or 0.0
+
+    retried, dead = failures("retried"), failures("dead")
+    listener(OrderPaid, mode="queued", max_attempts=2)(L.flaky)
+    L.FAILURES_LEFT["count"] = 10
+    dispatch(OrderPaid("o1"))
+    assert process_outbox().retried == 1
+    assert (failures("retried"), failures("dead")) == (retried + 1, dead)
+    OutboxMessage.objects.update(available_at=timezone.now())
+    assert process_outbox().dead == 1
+    assert (failures("retried"), failures("dead")) == (retried + 1, dead + 1)

@@ -199,3 +199,26 @@ def test_replay_waits_for_events_a_long_transaction_keeps_unreadable() -> None:
     assert replay(OrderSummaryProjector) >= 3
     thread.join(10)
     assert sorted(OrderSummary.objects.values_list("order_id", flat=True)) == ["late", "o0", "o1"]
+
+
+class SmallBatches(OrderSummaryProjector):
+    name = "small_batches"
+    batch_size = 2
+
+
+def test_projection_lag_gauge_follows_the_checkpoint() -> None:
+    from prometheus_client import REGISTRY
+
+    def lag() -> float | None:
+        return REGISTRY.get_sample_value(
+            "forge_eventstore_projection_lag", {"projection": "small_batches"}
+        )
+
+    make_orders(3)  # 3 placed + 2 paid events
+    projector = SmallBatches()
+    assert catch_up(projector, max_events=2) == 2
+    behind = head().position - checkpoint_of("small_batches").position
+    assert behind > 0
+    assert lag() == behind
+    assert catch_up(projector) == 3
+    assert lag() == 0

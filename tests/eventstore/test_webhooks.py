@@ -192,3 +192,23 @@ def test_conditions_combine() -> None:
 def test_checks_reject_bad_endpoints() -> None:
     ids = {m.id for m in run_checks() if m.id and m.id.startswith("forge_eventstore")}
     assert ids == {"forge_eventstore.E001", "forge_eventstore.E002"}
+
+
+def test_a_failed_webhook_is_counted_by_endpoint_status_and_outcome(receiver: Receiver) -> None:
+    from prometheus_client import REGISTRY
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    webhook = {"endpoint": "shop", "reason": "503"}
+    failures = sample("forge_eventstore_webhook_failures_total", **webhook)
+    retried = sample("forge_eventstore_delivery_failures_total", kind="webhook", outcome="retried")
+    receiver.fail_with = [503]
+    send_webhook("shop", "order.paid", {"order_id": "o1"}, max_attempts=3)
+    assert process_outbox().retried == 1
+    assert sample("forge_eventstore_webhook_failures_total", **webhook) == failures + 1
+    after = sample("forge_eventstore_delivery_failures_total", kind="webhook", outcome="retried")
+    assert after == retried + 1
+    make_due()
+    assert process_outbox().delivered == 1  # a success counts no failure
+    assert sample("forge_eventstore_webhook_failures_total", **webhook) == failures + 1

@@ -161,3 +161,24 @@ def test_a_job_that_runs_before_its_message_is_due_retries_later(
     row.refresh_from_db()
     assert row.status == Status.QUEUED
     assert row.attempts == 0
+
+
+def test_send_queued_records_the_queue_latency_histogram(
+    smtp_sink: SmtpSink, mailers: dict[str, Any]
+) -> None:
+    """forge_mail_queue_latency_seconds observes due-to-sent time of each sent row."""
+    from prometheus_client import REGISTRY
+
+    def latency(kind: str) -> float:
+        name = f"forge_mail_queue_latency_seconds_{kind}"
+        return REGISTRY.get_sample_value(name, {"mailer": "smtp"}) or 0.0
+
+    count, total = latency("count"), latency("sum")
+    row = Welcome(name="Ann").to("ann@example.com").queue()
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=90)
+    )
+    assert send_queued() == 1
+    assert OutboundEmail.objects.get(pk=row.pk).status == Status.SENT
+    assert latency("count") == count + 1
+    assert 90 <= latency("sum") - total < 3600
