@@ -62,7 +62,9 @@ class FailoverBackend(BaseEmailBackend):
         self, mailers: Sequence[str] = (), fail_silently: bool = False, **kwargs: Any
     ) -> None:
         kwargs.pop("alias", None)
-        super().__init__(fail_silently=fail_silently, **kwargs)
+        # fail_silently is kept here, not passed up: Django 6.1's BaseEmailBackend deprecates it.
+        super().__init__(**kwargs)
+        self.fail_silently = fail_silently
         if not mailers:
             raise MailerDoesNotExist(f"{type(self).__name__} needs OPTIONS['mailers']")
         self.mailers = list(mailers)

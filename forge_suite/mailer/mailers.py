@@ -70,7 +70,9 @@ def get_mailer(alias: str | None = None) -> BaseEmailBackend:
         # Django 6.1 backends built with an alias read their OPTIONS, never the deprecated
         # EMAIL_* settings (which raise AttributeError once MAILERS is set).
         options["alias"] = alias
-    instance: BaseEmailBackend = backend_cls(fail_silently=False, **options)
+    # fail_silently is not passed: False is every backend's default, and Django 6.1 rejects it
+    # as an unknown option of a backend built with an alias (and deprecates it elsewhere).
+    instance: BaseEmailBackend = backend_cls(**options)
     return instance
 
 
