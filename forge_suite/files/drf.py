@@ -24,13 +24,8 @@ class ValidatedFileSerializerField(serializers.FileField):
         allowed_types: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        overrides: dict[str, Any] = {}
-        if max_size is not None:
-            overrides["max_size"] = max_size
-        if allowed_types is not None:
-            overrides["allowed_types"] = tuple(allowed_types)
         super().__init__(**kwargs)
-        self.upload_validator = UploadValidator(policy, **overrides)
+        self.upload_validator = UploadValidator.for_field(policy, max_size, allowed_types)
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)

@@ -24,6 +24,22 @@ class UploadValidator:
         self._policy = policy
         self._overrides = overrides
 
+    @classmethod
+    def for_field(
+        cls,
+        policy: UploadPolicy | None = None,
+        max_size: int | None = None,
+        allowed_types: list[str] | None = None,
+    ) -> UploadValidator:
+        """The validator of a form or serializer field: its ``max_size=`` and
+        ``allowed_types=`` arguments, when given, override ``FORGE["FILES"]``."""
+        overrides: dict[str, Any] = {}
+        if max_size is not None:
+            overrides["max_size"] = max_size
+        if allowed_types is not None:
+            overrides["allowed_types"] = tuple(allowed_types)
+        return cls(policy, **overrides)
+
     @property
     def policy(self) -> UploadPolicy:
         return self._policy or UploadPolicy.default(**self._overrides)
@@ -53,13 +69,8 @@ class ValidatedFileField(forms.FileField):
         allowed_types: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        overrides: dict[str, Any] = {}
-        if max_size is not None:
-            overrides["max_size"] = max_size
-        if allowed_types is not None:
-            overrides["allowed_types"] = tuple(allowed_types)
         super().__init__(**kwargs)
-        self.upload_validator = UploadValidator(policy, **overrides)
+        self.upload_validator = UploadValidator.for_field(policy, max_size, allowed_types)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
         value = super().clean(data, initial)
