@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from forge_suite.files.exceptions import InvalidUpload
 from forge_suite.files.validation import UploadPolicy, Validated, validate
 
-__all__ = ["UploadValidator", "ValidatedFileField"]
+__all__ = ["UploadValidator", "ValidatedFieldMixin", "ValidatedFileField"]
 
 
 class UploadValidator:
@@ -57,9 +57,9 @@ class UploadValidator:
         return isinstance(other, UploadValidator) and other._overrides == self._overrides
 
 
-class ValidatedFileField(forms.FileField):
-    """``forms.FileField`` plus :class:`UploadValidator`; keyword arguments such as
-    ``max_size=`` or ``allowed_types=`` override ``FORGE["FILES"]`` for this field."""
+class ValidatedFieldMixin:
+    """The ``policy=``, ``max_size=`` and ``allowed_types=`` arguments of a form or serializer
+    file field, turned into its ``upload_validator``; the other arguments go to the field."""
 
     def __init__(
         self,
@@ -71,6 +71,11 @@ class ValidatedFileField(forms.FileField):
     ) -> None:
         super().__init__(**kwargs)
         self.upload_validator = UploadValidator.for_field(policy, max_size, allowed_types)
+
+
+class ValidatedFileField(ValidatedFieldMixin, forms.FileField):
+    """``forms.FileField`` plus :class:`UploadValidator`; keyword arguments such as
+    ``max_size=`` or ``allowed_types=`` override ``FORGE["FILES"]`` for this field."""
 
     def clean(self, data: Any, initial: Any = None) -> Any:
         value = super().clean(data, initial)
