@@ -117,7 +117,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from tests.files.servers import Process, free_port, moto_server
+    from tests.files.servers import moto_server
+    from tests.support.servers import ServerProcess
 
     work = Path(tempfile.mkdtemp(prefix="forge-bench-files-"))
     db = work / "bench.sqlite3"
@@ -160,7 +161,6 @@ def main() -> None:
         for round_no in range(args.rounds):
             for disk in disks:
                 for contender in ("tus 5 MiB chunks", "tus 50 MiB chunks", "django multipart"):
-                    port = free_port()
                     env = {
                         "DJANGO_SETTINGS_MODULE": "tests.files.server_settings",
                         "FORGE_FILES_DB_NAME": str(db),
@@ -171,12 +171,7 @@ def main() -> None:
                         "FORGE_FILES_URLCONF": "benchmarks.files_bench_urls",
                         "TMPDIR": str(work),
                     }
-                    server = Process(
-                        [sys.executable, "-m", "tests.files.wsgi_server", str(port)],
-                        port,
-                        env,
-                        name="bench",
-                    )
+                    server = ServerProcess("", env, server="wsgi", name="bench")
                     try:
                         started = time.perf_counter()
                         if contender.startswith("tus"):

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from tests.support.servers import free_port, server_command
+
 ROOT = Path(__file__).resolve().parent.parent
 APP_KEY = "bench-key"
 
@@ -26,12 +28,6 @@ def raise_fd_limit(needed: int) -> int:
     if limit < needed:
         sys.exit(f"ulimit -n is {limit}; this run needs about {needed} (raise it or use --n)")
     return limit
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class BenchServer:
@@ -50,25 +46,9 @@ class BenchServer:
         log_path = os.environ.get("BENCH_SERVER_LOG")
         self.log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         target = "benchmarks.realtime_bench_asgi:application"
-        if server == "uvicorn":
-            command = [
-                "-m",
-                "uvicorn",
-                target,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--ws",
-                "websockets",
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ]
-        else:
-            command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), target]
+        command = server_command(target, self.port, server)
         self.proc = subprocess.Popen(
-            [sys.executable, *command],
+            command,
             cwd=ROOT,
             env=env,
             stdout=self.log,

@@ -7,10 +7,11 @@ importing the settings machinery stays cheap.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from forge_suite.core.conf import AppSettings, Option, forge_settings
 from forge_suite.core.exceptions import ForgeError, MissingDependency
+from forge_suite.core.exports import lazy_dir, lazy_exports
 
 if TYPE_CHECKING:
     from forge_suite.core.redis import get_redis, ping_redis
@@ -25,10 +26,6 @@ __all__ = [
     "ping_redis",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in {"get_redis", "ping_redis"}:
-        from forge_suite.core import redis
-
-        return getattr(redis, name)
-    raise AttributeError(f"module 'forge_suite.core' has no attribute {name!r}")
+_EXPORTS = {"get_redis": "forge_suite.core.redis", "ping_redis": "forge_suite.core.redis"}
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -10,8 +10,9 @@ Public API::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from forge_suite.core.exports import lazy_dir, lazy_exports
 
 if TYPE_CHECKING:
     from forge_suite.eventstore.aggregates import Aggregate, Repository
@@ -81,10 +82,5 @@ _EXPORTS = {
     "Projector": "forge_suite.eventstore.projections",
 }
 
-
-def __getattr__(name: str) -> Any:
-    # Lazy so importing the package (INSTALLED_APPS) does not import models before apps load.
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'forge_suite.eventstore' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

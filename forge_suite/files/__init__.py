@@ -7,7 +7,18 @@ Public API::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from forge_suite.core.exports import lazy_dir, lazy_exports
+
+if TYPE_CHECKING:  # type checkers see the real, typed names; at run time they load lazily
+    from forge_suite.files.access import can_access
+    from forge_suite.files.api import store
+    from forge_suite.files.disks import Disk, disk
+    from forge_suite.files.forms import ValidatedFileField
+    from forge_suite.files.images import Image
+    from forge_suite.files.models import StoredFile
+    from forge_suite.files.validation import UploadPolicy, sanitize_filename
 
 __all__ = [
     "Disk",
@@ -33,12 +44,5 @@ _EXPORTS = {
     "store": "forge_suite.files.api",
 }
 
-
-def __getattr__(name: str) -> Any:
-    # Lazy so listing the app in INSTALLED_APPS does not import models before apps load.
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'forge_suite.files' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -7,30 +7,13 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from forge_suite.files.forms import UploadValidator
-from forge_suite.files.validation import UploadPolicy
+from forge_suite.files.forms import ValidatedFieldMixin
 
 __all__ = ["ValidatedFileSerializerField"]
 
 
-class ValidatedFileSerializerField(serializers.FileField):
+class ValidatedFileSerializerField(ValidatedFieldMixin, serializers.FileField):
     """``serializers.FileField`` refusing disguised, oversized or dangerous files."""
-
-    def __init__(
-        self,
-        *,
-        policy: UploadPolicy | None = None,
-        max_size: int | None = None,
-        allowed_types: list[str] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        overrides: dict[str, Any] = {}
-        if max_size is not None:
-            overrides["max_size"] = max_size
-        if allowed_types is not None:
-            overrides["allowed_types"] = tuple(allowed_types)
-        super().__init__(**kwargs)
-        self.upload_validator = UploadValidator(policy, **overrides)
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from forge_suite.files.exceptions import InvalidUpload
 from forge_suite.files.validation import UploadPolicy, Validated, validate
 
-__all__ = ["UploadValidator", "ValidatedFileField"]
+__all__ = ["UploadValidator", "ValidatedFieldMixin", "ValidatedFileField"]
 
 
 class UploadValidator:
@@ -23,6 +23,22 @@ class UploadValidator:
     def __init__(self, policy: UploadPolicy | None = None, **overrides: Any) -> None:
         self._policy = policy
         self._overrides = overrides
+
+    @classmethod
+    def for_field(
+        cls,
+        policy: UploadPolicy | None = None,
+        max_size: int | None = None,
+        allowed_types: list[str] | None = None,
+    ) -> UploadValidator:
+        """The validator of a form or serializer field: its ``max_size=`` and
+        ``allowed_types=`` arguments, when given, override ``FORGE["FILES"]``."""
+        overrides: dict[str, Any] = {}
+        if max_size is not None:
+            overrides["max_size"] = max_size
+        if allowed_types is not None:
+            overrides["allowed_types"] = tuple(allowed_types)
+        return cls(policy, **overrides)
 
     @property
     def policy(self) -> UploadPolicy:
@@ -41,9 +57,9 @@ class UploadValidator:
         return isinstance(other, UploadValidator) and other._overrides == self._overrides
 
 
-class ValidatedFileField(forms.FileField):
-    """``forms.FileField`` plus :class:`UploadValidator`; keyword arguments such as
-    ``max_size=`` or ``allowed_types=`` override ``FORGE["FILES"]`` for this field."""
+class ValidatedFieldMixin:
+    """The ``policy=``, ``max_size=`` and ``allowed_types=`` arguments of a form or serializer
+    file field, turned into its ``upload_validator``; the other arguments go to the field."""
 
     def __init__(
         self,
@@ -53,13 +69,13 @@ class ValidatedFileField(forms.FileField):
         allowed_types: list[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        overrides: dict[str, Any] = {}
-        if max_size is not None:
-            overrides["max_size"] = max_size
-        if allowed_types is not None:
-            overrides["allowed_types"] = tuple(allowed_types)
         super().__init__(**kwargs)
-        self.upload_validator = UploadValidator(policy, **overrides)
+        self.upload_validator = UploadValidator.for_field(policy, max_size, allowed_types)
+
+
+class ValidatedFileField(ValidatedFieldMixin, forms.FileField):
+    """``forms.FileField`` plus :class:`UploadValidator`; keyword arguments such as
+    ``max_size=`` or ``allowed_types=`` override ``FORGE["FILES"]`` for this field."""
 
     def clean(self, data: Any, initial: Any = None) -> Any:
         value = super().clean(data, initial)

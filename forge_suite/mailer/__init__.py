@@ -8,7 +8,9 @@ Public API::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from forge_suite.core.exports import lazy_dir, lazy_exports
 
 __all__ = [
     "Address",
@@ -40,12 +42,5 @@ _EXPORTS = {
     "send_queued": "forge_suite.mailer.outbox",
 }
 
-
-def __getattr__(name: str) -> Any:
-    # Lazy so listing the app in INSTALLED_APPS does not import models before apps load.
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'forge_suite.mailer' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -7,7 +7,9 @@ Public API::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from forge_suite.core.exports import lazy_dir, lazy_exports
 
 __all__ = [
     "AsyncPendingBroadcast",
@@ -28,15 +30,15 @@ if TYPE_CHECKING:
     )
     from forge_suite.realtime.routes import channel
 
+_EXPORTS = {
+    "AsyncPendingBroadcast": "forge_suite.realtime.broadcasting",
+    "BroadcastEvent": "forge_suite.realtime.broadcasting",
+    "PendingBroadcast": "forge_suite.realtime.broadcasting",
+    "abroadcast": "forge_suite.realtime.broadcasting",
+    "broadcast": "forge_suite.realtime.broadcasting",
+    "channel": "forge_suite.realtime.routes",
+}
 
-def __getattr__(name: str) -> Any:
-    # Lazy so that importing the package does not import channels before Django is set up.
-    if name == "channel":
-        from forge_suite.realtime.routes import channel
-
-        return channel
-    if name in __all__:
-        from forge_suite.realtime import broadcasting
-
-        return getattr(broadcasting, name)
-    raise AttributeError(name)
+# Lazy so that importing the package does not import channels before Django is set up.
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -7,7 +7,9 @@ Public API::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from forge_suite.core.exports import lazy_dir, lazy_exports
 
 __all__ = [
     "Event",
@@ -41,12 +43,5 @@ _EXPORTS = {
     "flush_failed": "forge_suite.scheduling.failed",
 }
 
-
-def __getattr__(name: str) -> Any:
-    # Lazy so importing the package (INSTALLED_APPS) does not import models before apps load.
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'forge_suite.scheduling' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -10,8 +10,9 @@ Test helpers (a seeded, row-counting decorator and factory assertions) live in
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from forge_suite.core.exports import lazy_dir, lazy_exports
 
 if TYPE_CHECKING:
     # The real, typed names for type checkers; at run time they load on first use (below),
@@ -57,15 +58,6 @@ _EXPORTS = {
     "seeded": "forge_suite.seeding.session",
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'forge_suite.seeding' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+# cache=True: later lookups skip the hook.
+__getattr__ = lazy_exports(__name__, _EXPORTS, cache=True)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -15,7 +15,9 @@ use it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from forge_suite.core.exports import lazy_dir, lazy_exports
 
 __all__ = [
     "ALGORITHMS",
@@ -55,32 +57,26 @@ if TYPE_CHECKING:
     from forge_suite.throttling.policy import ALGORITHMS, UNLIMITED, Policy
     from forge_suite.throttling.rates import parse_rate
 
-_LAZY = {
-    "acheck": "api",
-    "acheck_all": "api",
-    "check": "api",
-    "check_all": "api",
-    "get_policy": "api",
-    "get_store": "api",
-    "register": "api",
-    "reset": "api",
-    "Decision": "decision",
-    "ratelimit": "decorators",
-    "adecide": "pipeline",
-    "decide": "pipeline",
-    "Throttled": "exceptions",
-    "ALGORITHMS": "policy",
-    "UNLIMITED": "policy",
-    "Policy": "policy",
-    "parse_rate": "rates",
+_EXPORTS = {
+    "acheck": ".api",
+    "acheck_all": ".api",
+    "check": ".api",
+    "check_all": ".api",
+    "get_policy": ".api",
+    "get_store": ".api",
+    "register": ".api",
+    "reset": ".api",
+    "Decision": ".decision",
+    "ratelimit": ".decorators",
+    "adecide": ".pipeline",
+    "decide": ".pipeline",
+    "Throttled": ".exceptions",
+    "ALGORITHMS": ".policy",
+    "UNLIMITED": ".policy",
+    "Policy": ".policy",
+    "parse_rate": ".rates",
 }
 
-
-def __getattr__(name: str) -> Any:
-    """Import lazily so that loading the app package does not import models early."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    return getattr(import_module(f"{__name__}.{module}"), name)
+# Lazy so that loading the app package does not import models early.
+__getattr__ = lazy_exports(__name__, _EXPORTS)
+__dir__ = lazy_dir(__name__, _EXPORTS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,15 +55,9 @@ def test_a_misspelled_forge_key_fails_the_check_naming_the_key(tmp_path: Path) -
     assert "REDIS_ULR" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_quickstart_serves_a_site_whose_admin_login_works(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "FORGE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"):
         env.pop(name, None)

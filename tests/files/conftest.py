@@ -12,13 +12,14 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.files.servers import Process, moto_server
+from tests.files.servers import moto_server
+from tests.support.servers import ServerProcess
 
 S3_CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
 
 
 @pytest.fixture(scope="session")
-def moto() -> Iterator[Process]:
+def moto() -> Iterator[ServerProcess]:
     """moto's standalone S3 server on a loopback port, for the whole session."""
     server = moto_server()
     yield server
@@ -41,7 +42,7 @@ def s3_storage_config(moto_url: str, bucket: str, **options: Any) -> dict[str, A
 
 
 @pytest.fixture
-def s3_bucket(moto: Process) -> str:
+def s3_bucket(moto: ServerProcess) -> str:
     import boto3
 
     name = f"forge-{uuid.uuid4().hex[:12]}"
@@ -56,7 +57,7 @@ def s3_bucket(moto: Process) -> str:
 
 
 @pytest.fixture
-def s3_client(moto: Process) -> Any:
+def s3_client(moto: ServerProcess) -> Any:
     import boto3
 
     return boto3.client(
@@ -69,7 +70,7 @@ def s3_client(moto: Process) -> Any:
 
 
 @pytest.fixture
-def s3_disk(moto: Process, s3_bucket: str, settings: Any) -> Iterator[str]:
+def s3_disk(moto: ServerProcess, s3_bucket: str, settings: Any) -> Iterator[str]:
     """An ``s3`` disk on a fresh bucket, made the upload disk."""
     storages = {**settings.STORAGES, "s3": s3_storage_config(moto.url, s3_bucket)}
     with override_settings(STORAGES=storages, FORGE={"FILES": {"DISK": "s3"}}):

@@ -18,14 +18,15 @@ import requests
 from django.test import override_settings
 
 from forge_suite.files import disk
-from tests.files.servers import Process, free_port
+from tests.support.servers import ServerProcess, free_port
 
 
 @pytest.fixture(scope="module")
-def emulator() -> Iterator[Process]:
+def emulator() -> Iterator[ServerProcess]:
     port = free_port()
-    server = Process(
-        [
+    server = ServerProcess(
+        "",
+        command=[
             sys.executable,
             "-m",
             "gcp_storage_emulator",
@@ -38,7 +39,7 @@ def emulator() -> Iterator[Process]:
             "--default-bucket",
             "forge-gcs",
         ],
-        port,
+        port=port,
         name="gcs",
     )
     yield server
@@ -76,7 +77,9 @@ def _emulator_token(self: Any, request: Any) -> None:
 
 
 @pytest.fixture
-def gcs_disk(emulator: Process, monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[str]:
+def gcs_disk(
+    emulator: ServerProcess, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> Iterator[str]:
     from google.oauth2 import service_account as sa
 
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", emulator.url)

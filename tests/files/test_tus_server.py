@@ -16,7 +16,8 @@ from tusclient.client import TusClient
 
 from forge_suite.files.models import StoredFile, TusUpload
 from tests.files.conftest import bearer_token, s3_storage_config
-from tests.files.servers import Process, django_server
+from tests.files.servers import django_server
+from tests.support.servers import ServerProcess
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -38,7 +39,9 @@ def big_file(tmp_path: Path) -> tuple[Path, str]:
     return path, digest.hexdigest()
 
 
-def upload_with_crash(server: Process, token: str, path: Path, kill_at: int) -> dict[str, Any]:
+def upload_with_crash(
+    server: ServerProcess, token: str, path: Path, kill_at: int
+) -> dict[str, Any]:
     """Upload ``path`` with tuspy while this thread SIGKILLs and restarts the server once the
     server has acknowledged ``kill_at`` bytes."""
     client = TusClient(f"{server.url}/files/tus/", headers={"Authorization": f"Bearer {token}"})
@@ -103,7 +106,7 @@ def test_tuspy_resumes_after_sigkill_on_local_disk(
 
 
 def test_tuspy_resumes_after_sigkill_on_s3_multipart(
-    big_file: tuple[Path, str], moto: Process, s3_bucket: str, s3_client: Any, user: Any
+    big_file: tuple[Path, str], moto: ServerProcess, s3_bucket: str, s3_client: Any, user: Any
 ) -> None:
     path, sha = big_file
     storages = {"s3": s3_storage_config(moto.url, s3_bucket)}

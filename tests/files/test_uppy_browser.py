@@ -15,7 +15,8 @@ from django.db import connection
 from django.test import Client
 
 from forge_suite.files.models import StoredFile, TusUpload
-from tests.files.servers import Process, django_server
+from tests.files.servers import django_server
+from tests.support.servers import ServerProcess
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.slow]
 
@@ -61,7 +62,7 @@ def driver() -> Iterator[Any]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Process]:
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
     storages = {
         "local": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -87,7 +88,7 @@ def wait_for(predicate: Any, timeout: float = 60) -> None:
 
 
 def test_uppy_tus_upload_with_pause_and_resume(
-    driver: Any, server: Process, user: Any, local_disk: str
+    driver: Any, server: ServerProcess, user: Any, local_disk: str
 ) -> None:
     client = Client()
     client.force_login(user)

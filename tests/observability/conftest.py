@@ -6,7 +6,6 @@ import gzip
 import io
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -20,6 +19,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from forge_suite.observability.logs import logging_config
+from tests.support.sockets import HangingServer
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Broker database reserved for this app's worker tests.
@@ -40,38 +40,6 @@ def obs_settings() -> Iterator[None]:
 def forge(**observability: Any) -> dict[str, Any]:
     """A FORGE setting with the given OBSERVABILITY options."""
     return {"OBSERVABILITY": observability}
-
-
-class HangingServer:
-    """A TCP server on loopback that accepts connections and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.port = int(self.sock.getsockname()[1])
-        self.accepted: list[socket.socket] = []
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        self.sock.settimeout(0.2)
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.accepted.append(conn)
-
-    def close(self) -> None:
-        self._stop.set()
-        self.thread.join(timeout=2)
-        for conn in self.accepted:
-            conn.close()
-        self.sock.close()
 
 
 @pytest.fixture

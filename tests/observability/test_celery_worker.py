@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,63 +18,25 @@ from django.test import Client, override_settings
 
 from forge_suite.observability import bind_request_id, health
 from tests.observability import urls as test_urls
-from tests.observability.conftest import (
-    BROKER_URL,
-    PYTHON,
-    ROOT,
-    SentryStandIn,
-    forge,
-    subprocess_env,
-)
+from tests.observability.conftest import BROKER_URL, SentryStandIn, forge
+from tests.support.workers import Worker, WorkerGroup, celery_worker
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.usefixtures("obs_settings")]
 
 
-WORKER_ARGS = ["--pool", "solo", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-WORKER_ARGS += ["-l", "INFO", "--include", "tests.observability.tasks"]
-CELERY = [PYTHON, "-m", "celery", "-A", "forge_suite.celery", "worker"]
+WORKER_ARGS = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 
 
-class Worker:
-    def __init__(self, queue: str, log: Path, metrics_dir: Path, sentry_dsn: str) -> None:
-        self.queue = queue
-        self.log = log
-        self.metrics_dir = metrics_dir
-        self.out = log.open("w")
-        self.proc = subprocess.Popen(
-            [*CELERY, *WORKER_ARGS, "-Q", queue, "-n", f"{queue}@%h"],
-            cwd=ROOT,
-            env=subprocess_env(
-                DJANGO_SETTINGS_MODULE="tests.observability.worker_settings",
-                FORGE_OBS_BROKER_URL=BROKER_URL,
-                FORGE_OBS_QUEUE=queue,
-                PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
-                FORGE_OBS_SENTRY_DSN=sentry_dsn,
-            ),
-            stdout=self.out,
-            stderr=subprocess.STDOUT,
-        )
+@dataclass
+class ObsWorker:
+    """The shared launcher's worker, with the queue it consumes and its metrics directory."""
 
-    def text(self) -> str:
-        return self.log.read_text()
+    process: Worker
+    queue: str
+    metrics_dir: Path
 
     def wait_for(self, needle: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.text()
-            if needle in text:
-                return text
-            assert self.proc.poll() is None, f"worker exited:\n{text}"
-            time.sleep(0.2)
-        raise AssertionError(f"{needle!r} not in worker log:\n{self.text()}")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.out.close()
+        return self.process.wait_for(needle, timeout)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +49,7 @@ def sentry_host() -> Iterator[SentryStandIn]:
 @pytest.fixture(scope="module")
 def worker(
     tmp_path_factory: pytest.TempPathFactory, sentry_host: SentryStandIn
-) -> Iterator[Worker]:
+) -> Iterator[ObsWorker]:
     from tests.services import require
 
     require("redis")
@@ -95,16 +57,25 @@ def worker(
     metrics_dir = base / "metrics"
     metrics_dir.mkdir()
     queue = f"forge-obs-{uuid.uuid4().hex[:10]}"
-    proc = Worker(queue, base / "worker.log", metrics_dir, sentry_host.dsn)
+    group = WorkerGroup(base)
+    command = celery_worker(
+        queue, hostname=f"{queue}@%h", include=["tests.observability.tasks"], args=WORKER_ARGS
+    )
+    env = {
+        "FORGE_OBS_BROKER_URL": BROKER_URL,
+        "FORGE_OBS_QUEUE": queue,
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "FORGE_OBS_SENTRY_DSN": sentry_host.dsn,
+    }
     publisher = Celery("forge-obs-tests", broker=BROKER_URL, set_as_current=False)
     publisher.conf.task_default_queue = queue
     test_urls.PUBLISHER.update(app=publisher, queue=queue)
     try:
-        proc.wait_for("ready.")
-        yield proc
+        worker = group.start(command, settings="tests.observability.worker_settings", env=env)
+        yield ObsWorker(worker, queue, metrics_dir)
     finally:
         test_urls.PUBLISHER.clear()
-        proc.stop()
+        group.stop_all()
         publisher.close()
         import redis
 
@@ -125,7 +96,7 @@ def json_lines(text: str) -> list[dict[str, Any]]:
     return records
 
 
-def test_the_request_id_reaches_the_job_logs(worker: Worker, json_log: Any) -> None:
+def test_the_request_id_reaches_the_job_logs(worker: ObsWorker, json_log: Any) -> None:
     marker = uuid.uuid4().hex
     response = Client().get(f"/t/enqueue?marker={marker}", HTTP_X_REQUEST_ID="abc123")
     assert response.status_code == 200
@@ -145,7 +116,7 @@ def test_the_request_id_reaches_the_job_logs(worker: Worker, json_log: Any) -> N
     assert all(r["request_id"] == "abc123" for r in done)
 
 
-def test_jobs_without_a_request_get_no_stale_id(worker: Worker) -> None:
+def test_jobs_without_a_request_get_no_stale_id(worker: ObsWorker) -> None:
     marker = uuid.uuid4().hex
     test_urls.PUBLISHER["app"].send_task(
         "forge_obs_tests.log_in_job", args=[marker], queue=worker.queue
@@ -155,7 +126,7 @@ def test_jobs_without_a_request_get_no_stale_id(worker: Worker) -> None:
     assert "request_id" not in job[0]
 
 
-def test_metrics_show_the_jobs_the_worker_ran(worker: Worker, monkeypatch: Any) -> None:
+def test_metrics_show_the_jobs_the_worker_ran(worker: ObsWorker, monkeypatch: Any) -> None:
     marker = uuid.uuid4().hex
     Client().get(f"/t/enqueue?marker={marker}")
     worker.wait_for(f"job ran {marker}")
@@ -187,7 +158,7 @@ def test_metrics_show_the_jobs_the_worker_ran(worker: Worker, monkeypatch: Any) 
         assert Client().get("/metrics").status_code == 403
 
 
-def test_the_celery_check_pings_the_real_worker(worker: Worker) -> None:
+def test_the_celery_check_pings_the_real_worker(worker: ObsWorker) -> None:
     from health_check.contrib.celery import Ping
 
     publisher = test_urls.PUBLISHER["app"]
@@ -207,7 +178,7 @@ def test_the_celery_check_pings_the_real_worker(worker: Worker) -> None:
 
 
 def test_a_failing_job_reaches_sentry_with_the_request_id(
-    worker: Worker, sentry_host: SentryStandIn
+    worker: ObsWorker, sentry_host: SentryStandIn
 ) -> None:
     marker = uuid.uuid4().hex
     publisher = test_urls.PUBLISHER["app"]

@@ -15,7 +15,8 @@ from django.test import Client, override_settings
 
 from forge_suite.core.celery import get_celery_app
 from forge_suite.observability import health
-from tests.observability.conftest import HangingServer, forge
+from tests.observability.conftest import forge
+from tests.support.sockets import HangingServer
 
 pytestmark = [pytest.mark.usefixtures("obs_settings"), pytest.mark.django_db(transaction=True)]
 

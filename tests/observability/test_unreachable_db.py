@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.observability.conftest import HangingServer, Server
+from tests.observability.conftest import Server
+from tests.support.sockets import HangingServer
 
 pytestmark = pytest.mark.slow
 

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -49,6 +50,20 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., Worker]]:
 
     yield start
     group.stop_all()
+
+
+@pytest.fixture
+def redis_worker(
+    broker: Callable[[str], None], start_worker: Callable[..., Worker]
+) -> Callable[..., Worker]:
+    """This process publishes to the Redis broker; ``redis_worker(queue, **options)`` starts a
+    ``manage.py worker`` there (the options of ``start_worker``)."""
+    broker(REDIS_BROKER)
+
+    def start(queue: str, **options: Any) -> Worker:
+        return start_worker(REDIS_BROKER, queue, **options)
+
+    return start
 
 
 def _reset_pools() -> None:

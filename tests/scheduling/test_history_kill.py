@@ -13,7 +13,7 @@ from forge_suite.scheduling.dashboard import dashboard_context
 from forge_suite.scheduling.heartbeat import WORKER_GONE_REASON
 from forge_suite.scheduling.models import JobRun, JobState
 from tests.scheduling import jobs
-from tests.scheduling.conftest import REDIS_BROKER, wait_for
+from tests.scheduling.conftest import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
@@ -21,20 +21,18 @@ JOBS = 300
 
 
 def test_every_finished_job_has_its_history_row_after_the_worker_is_killed(
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
     env = {"FORGE_WORKER_VISIBILITY_TIMEOUT": "3"}
-    first = start_worker(REDIS_BROKER, queue_name, concurrency=2, extra_env=env)
+    first = redis_worker(queue_name, concurrency=2, extra_env=env)
     key = f"{redis_client.test_prefix}many"
     ids = [jobs.record.on_queue(queue_name).dispatch(key, str(i)).id for i in range(JOBS)]
     wait_for(lambda: redis_client.llen(key) >= JOBS // 5, 60, "jobs to flow")
     first.kill(signal.SIGKILL)  # mid-stream: jobs finish every few milliseconds
 
-    start_worker(REDIS_BROKER, queue_name, concurrency=2, extra_env=env)
+    redis_worker(queue_name, concurrency=2, extra_env=env)
     expected = {str(i).encode() for i in range(JOBS)}
     wait_for(lambda: set(redis_client.lrange(key, 0, -1)) >= expected, 120, "every job to have run")
 
@@ -48,14 +46,12 @@ def test_every_finished_job_has_its_history_row_after_the_worker_is_killed(
 
 
 def test_a_run_whose_worker_is_gone_is_marked_lost_and_shown_in_the_dashboard(
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
     env = {"FORGE_WORKER_HEARTBEAT_INTERVAL": "0.5", "FORGE_WORKER_LOST_AFTER": "3"}
-    doomed = start_worker(REDIS_BROKER, queue_name, extra_env=env)
+    doomed = redis_worker(queue_name, extra_env=env)
     key = f"{redis_client.test_prefix}doomed"
     result = jobs.hang_first_time.on_queue(queue_name).dispatch(key)
     started = wait_for(
@@ -66,7 +62,7 @@ def test_a_run_whose_worker_is_gone_is_marked_lost_and_shown_in_the_dashboard(
     doomed.kill(signal.SIGKILL)
 
     # A worker of another queue never gets the message back; its heartbeat reaps the run.
-    start_worker(REDIS_BROKER, f"other-{uuid.uuid4().hex[:8]}", extra_env=env)
+    redis_worker(f"other-{uuid.uuid4().hex[:8]}", extra_env=env)
     lost = wait_for(
         lambda: JobRun.objects.filter(task_id=result.id, state=JobState.LOST).first(),
         30,

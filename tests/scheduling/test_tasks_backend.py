@@ -13,7 +13,7 @@ from django.test import override_settings
 from forge_suite.scheduling.models import FailedJob, JobRun, JobState
 from forge_suite.scheduling.tasks_backend import ForgeBackend, TaskResultStatus
 from tests.scheduling import dtasks
-from tests.scheduling.conftest import REDIS_BROKER, wait_for
+from tests.scheduling.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,13 +55,11 @@ def test_priority_and_run_after_are_supported(forge_tasks: None) -> None:
 @pytest.mark.redis
 def test_django_tasks_run_on_the_worker_with_history_failed_jobs_and_retry(
     forge_tasks: None,
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
-    start_worker(REDIS_BROKER, queue_name)
+    redis_worker(queue_name)
     key = f"{redis_client.test_prefix}tasks"
 
     ok = dtasks.remember.using(queue_name=queue_name).enqueue(key, "hello")

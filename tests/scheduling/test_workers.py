@@ -26,13 +26,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 @pytest.mark.redis
 def test_failing_job_is_retried_with_backoff_lands_in_failed_jobs_and_jobs_retry_runs_it(
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
-    start_worker(REDIS_BROKER, queue_name)
+    redis_worker(queue_name)
     key = f"{redis_client.test_prefix}flaky"
     redis_client.set(f"{key}:broken", "1")
 
@@ -82,14 +80,12 @@ def test_failing_job_is_retried_with_backoff_lands_in_failed_jobs_and_jobs_retry
 )
 def test_worker_killed_mid_job_the_job_runs_again_and_history_shows_both_attempts(
     history_flushed: bool,
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
     fast_restore = {"FORGE_WORKER_VISIBILITY_TIMEOUT": "3"}
-    first = start_worker(REDIS_BROKER, queue_name, extra_env=fast_restore)
+    first = redis_worker(queue_name, extra_env=fast_restore)
     key = f"{redis_client.test_prefix}hang"
 
     result = jobs.hang_first_time.on_queue(queue_name).dispatch(key)
@@ -102,7 +98,7 @@ def test_worker_killed_mid_job_the_job_runs_again_and_history_shows_both_attempt
         )
     first.kill(signal.SIGKILL)  # the main process and its pool child, mid-job
 
-    start_worker(REDIS_BROKER, queue_name, extra_env=fast_restore)
+    redis_worker(queue_name, extra_env=fast_restore)
     wait_for(
         lambda: b"finished" in redis_client.lrange(f"{key}:events", 0, -1),
         60,
@@ -126,20 +122,18 @@ def test_worker_killed_mid_job_the_job_runs_again_and_history_shows_both_attempt
 
 @pytest.mark.redis
 def test_without_overlapping_allows_one_run_across_two_worker_processes(
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
     key = f"{redis_client.test_prefix}overlap"
     env = {
         "FORGE_WORKER_RUN_KEY": key,
         "FORGE_WORKER_LOCK_PREFIX": redis_client.test_prefix,
         "FORGE_WORKER_JOB_QUEUE": queue_name,
     }
-    start_worker(REDIS_BROKER, queue_name, extra_env=env)
-    start_worker(REDIS_BROKER, queue_name, extra_env=env)
+    redis_worker(queue_name, extra_env=env)
+    redis_worker(queue_name, extra_env=env)
 
     # Two due times a minute apart (two slots): only the overlap lock can skip the second.
     sent_at = time.time()
@@ -180,16 +174,14 @@ def test_without_overlapping_allows_one_run_across_two_worker_processes(
 
 @pytest.mark.redis
 def test_a_scheduled_job_runs_as_its_own_job_with_its_queue_retries_and_time_limit(
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
     key = f"{redis_client.test_prefix}own"
     job_queue = f"{queue_name}-jobs"
     env = {"FORGE_WORKER_RUN_KEY": key, "FORGE_WORKER_JOB_QUEUE": job_queue}
-    start_worker(REDIS_BROKER, f"{queue_name},{job_queue}", extra_env=env)
+    redis_worker(f"{queue_name},{job_queue}", extra_env=env)
 
     runner = celery_app.send_task(RUNNER_TASK, args=["tests.own_job"], queue=queue_name)
 
@@ -255,13 +247,11 @@ def test_lock_of_a_crashed_holder_expires(redis_client: Any, redis_url: str) -> 
 
 @pytest.mark.redis
 def test_manage_py_worker_processes_jobs_from_redis(
-    broker: Callable[[str], None],
-    start_worker: Callable[..., Any],
+    redis_worker: Callable[..., Any],
     queue_name: str,
     redis_client: Any,
 ) -> None:
-    broker(REDIS_BROKER)
-    worker = start_worker(REDIS_BROKER, queue_name)
+    worker = redis_worker(queue_name)
     assert f"queues: {queue_name}" in worker.output()
     key = f"{redis_client.test_prefix}redis"
     result = jobs.record.on_queue(queue_name).dispatch(key, "via-redis")

@@ -1,8 +1,10 @@
-"""One launcher for the ASGI server processes (daphne or uvicorn) that tests start.
+"""One launcher for the server processes that tests start: ASGI (daphne or uvicorn), WSGI
+(werkzeug's threaded server, which streams request bodies, chunked ones too) or any command.
 
 server = ServerProcess("tests.realtime.asgi:application", env={...})
 ... server.url, server.port ...
-server.stop()        # or server.kill() to crash it (no cleanup runs)
+server.kill()        # crash it (no cleanup runs); server.start() relaunches on the same port
+server.stop()
 """
 
 from __future__ import annotations
@@ -42,7 +44,13 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> 
 
 
 def server_command(target: str, port: int, server: str = "daphne") -> list[str]:
-    """The command line serving the ASGI ``target`` on loopback ``port``."""
+    """The command line serving the ASGI ``target`` on loopback ``port``.
+
+    ``server="wsgi"`` serves the Django project of ``DJANGO_SETTINGS_MODULE`` instead (with
+    static files), under werkzeug; ``target`` is then unused.
+    """
+    if server == "wsgi":
+        return [sys.executable, "-m", "tests.support.wsgi_server", str(port)]
     if server == "uvicorn":
         return [
             sys.executable,
@@ -61,13 +69,13 @@ def server_command(target: str, port: int, server: str = "daphne") -> list[str]:
         ]
     if server == "daphne":
         return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), target]
-    raise ValueError(f"unknown server {server!r}: use 'daphne' or 'uvicorn'")
+    raise ValueError(f"unknown server {server!r}: use 'daphne', 'uvicorn' or 'wsgi'")
 
 
 class ServerProcess:
-    """An ASGI server process on a free loopback port, its output in a log file.
+    """A server process on a free loopback port, its output in a log file.
 
-    ``command`` replaces the daphne/uvicorn command line (e.g. ``manage.py runserver``, with
+    ``command`` replaces the server command line (e.g. ``manage.py runserver`` or moto, with
     ``port`` chosen beforehand); ``inherit_env=False`` gives the process ``env`` only.
     """
 
@@ -81,32 +89,48 @@ class ServerProcess:
         port: int | None = None,
         timeout: float = 30,
         inherit_env: bool = True,
+        name: str = "server",
     ) -> None:
         self.port = port or free_port()
-        self.log = Path(tempfile.gettempdir()) / f"forge-test-server-{self.port}.log"
+        self.name = server if command is None and name == "server" else name
+        self.log = Path(tempfile.gettempdir()) / f"forge-test-{self.name}-{self.port}.log"
         base = dict(os.environ) if inherit_env else {}
-        full_env = {**base, "PYTHONPATH": str(ROOT), **(env or {})}
-        self._log_file = self.log.open("wb")
+        self.env = {**base, "PYTHONPATH": str(ROOT), **(env or {})}
+        self.command = command or server_command(target, self.port, server)
+        self.timeout = timeout
+        self.start()
+
+    def start(self) -> None:
+        """Launch the process (again, after :meth:`kill`, on the same port) and wait for it."""
+        self._log_file = self.log.open("ab")
         self.proc = subprocess.Popen(
-            command or server_command(target, self.port, server),
+            self.command,
             cwd=ROOT,
-            env=full_env,
+            env=self.env,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_port(self.port, self.proc, timeout)
-        except RuntimeError as exc:
+            wait_port(self.port, self.proc, self.timeout)
+        except BaseException as exc:  # never leave a server behind
+            output = self.output()[-3000:]
             self.stop()
-            raise RuntimeError(f"{server} failed ({exc}):\n{self.output()[-3000:]}") from None
+            if isinstance(exc, RuntimeError):
+                raise RuntimeError(f"{self.name} failed ({exc}):\n{output}") from None
+            raise
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
     def output(self) -> str:
         """What the process printed so far."""
-        self._log_file.flush()
+        if not self._log_file.closed:
+            self._log_file.flush()
         return self.log.read_text(errors="replace")
 
     def stop(self) -> None:
@@ -118,15 +142,12 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
-        self._close_log()
+        self._log_file.close()
+        self.log.unlink(missing_ok=True)
 
     def kill(self) -> None:
-        """Crash the process (SIGKILL): nothing is cleaned up."""
-        self.proc.kill()
-        self.proc.wait(5)
-        self._close_log()
-
-    def _close_log(self) -> None:
-        if not self._log_file.closed:
-            self._log_file.close()
-            self.log.unlink(missing_ok=True)
+        """Crash the process (SIGKILL): nothing is cleaned up; the log stays for :meth:`start`."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self._log_file.close()

@@ -1,4 +1,5 @@
-"""``python -m tests.files.wsgi_server PORT``: the test project under werkzeug's threaded server."""
+"""``python -m tests.support.wsgi_server PORT``: the Django project of ``DJANGO_SETTINGS_MODULE``
+under werkzeug's threaded server (see ``server_command(..., server="wsgi")``)."""
 
 from __future__ import annotations
 
