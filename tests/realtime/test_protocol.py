@@ -34,8 +34,10 @@ async def realtime_settings(settings: Any) -> AsyncIterator[Any]:
                     "client_events": False,
                 },
             ],
-            "ACTIVITY_TIMEOUT": 1,
-            "PONG_TIMEOUT": 0.6,
+            # Long enough that a slow machine never pings (and then closes) an idle client in
+            # the middle of a test; the ping tests ask for `fast_activity` instead.
+            "ACTIVITY_TIMEOUT": 120,
+            "PONG_TIMEOUT": 30,
         }
     }
     from channels.layers import channel_layers
@@ -46,11 +48,23 @@ async def realtime_settings(settings: Any) -> AsyncIterator[Any]:
     channel_layers.backends.clear()
 
 
+@pytest.fixture
+def fast_activity(realtime_settings: Any) -> Any:
+    """Ping after 1 s of silence and close 0.6 s after an unanswered ping."""
+    forge = realtime_settings.FORGE
+    realtime_settings.FORGE = {
+        **forge,
+        "REALTIME": {**forge["REALTIME"], "ACTIVITY_TIMEOUT": 1, "PONG_TIMEOUT": 0.6},
+    }
+    return realtime_settings
+
+
 class Client(PusherCommunicator):
     def __init__(self, key: str = KEY, query: str = "protocol=7&client=js&version=8.4.0") -> None:
         super().__init__(app_key=key, query=query)
 
 
+@pytest.mark.usefixtures("fast_activity")
 async def test_handshake_ping_and_public_subscription() -> None:
     client = Client()
     first = await client.open()
@@ -134,6 +148,7 @@ async def test_bad_frames_get_protocol_errors_and_the_connection_survives(
     await client.comm.disconnect()
 
 
+@pytest.mark.usefixtures("fast_activity")
 async def test_idle_connection_is_pinged_then_closed_with_4201() -> None:
     client = Client()
     await client.open()
@@ -144,6 +159,7 @@ async def test_idle_connection_is_pinged_then_closed_with_4201() -> None:
     assert await client.closed() == 4201
 
 
+@pytest.mark.usefixtures("fast_activity")
 async def test_answering_pings_keeps_the_connection_open() -> None:
     client = Client()
     await client.open()
