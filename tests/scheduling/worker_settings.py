@@ -27,6 +27,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("FORGE_WORKER_VISIBILITY_TIMEOUT", "3600")),
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
+    # A worker SIGKILLed during a restore sweep leaves kombu's restore mutex behind until it
+    # expires (5 minutes by default), and no worker restores anything meanwhile.
+    "unacked_mutex_expire": 5,
 }
 
 FORGE = {
