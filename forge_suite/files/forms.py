@@ -44,7 +44,7 @@ class UploadValidator:
     def policy(self) -> UploadPolicy:
         return self._policy or UploadPolicy.default(**self._overrides)
 
-    def __call__(self, value: UploadedFile) -> Validated:
+    def __call__(self, value: UploadedFile[bytes]) -> Validated:
         try:
             value.open("rb")
             facts = validate(value, value.name or "upload", self.policy, size=value.size)

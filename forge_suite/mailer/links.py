@@ -18,7 +18,8 @@ CLICK_SALT = "click"
 
 def absolute(path: str) -> str:
     """``path`` prefixed with ``FORGE["MAILER"]["BASE_URL"]``."""
-    return app_settings.BASE_URL.rstrip("/") + path
+    base: str = app_settings.BASE_URL
+    return base.rstrip("/") + path
 
 
 _HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from typing import Any, Protocol
 
 from forge_suite.realtime.batching import Coalescer
-from forge_suite.realtime.state import CountResult, Join, Leave, Member
+from forge_suite.realtime.state import CountResult, Join, Leave, Member, State
 from forge_suite.realtime.transport import Connection, event_frame, publish
 
 __all__ = ["Bookkeeper", "member_added_frame", "member_removed_frame"]
@@ -30,7 +30,7 @@ class Registry(Protocol):
     """The part of the hub the bookkeeping uses."""
 
     channels: dict[ChannelKey, set[Any]]
-    state: Any
+    state: State
     webhooks: Any
 
     def subscribe(self, conn: Connection, channel: str) -> None: ...

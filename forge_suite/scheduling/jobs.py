@@ -58,7 +58,7 @@ def _middleware(paths: Iterable[Any]) -> list[JobMiddleware]:
     return instances
 
 
-class ForgeTask(Task):
+class ForgeTask(Task[Any, Any]):
     """Celery task base of every ``@job``: reliability defaults and middleware hooks."""
 
     acks_late = True
@@ -116,7 +116,7 @@ class Job(Generic[P, R]):
         queue: str | None = None,
         priority: str | None = None,
     ) -> None:
-        self.task = task
+        self.task: Task[P, R] = task
         self._queue = queue
         self._priority = priority
 
@@ -176,7 +176,7 @@ class Job(Generic[P, R]):
         self,
         *args: P.args,
         **kwargs: P.kwargs,
-    ) -> AsyncResult:
+    ) -> AsyncResult[Any]:
         """Send the job to its queue. ``delay=`` (seconds/timedelta) or ``eta=`` postpone it.
 
         ``delay`` and ``eta`` are reserved keyword names; a job taking arguments with those
@@ -194,7 +194,7 @@ class Job(Generic[P, R]):
         delay: float | dt.timedelta | None = None,
         eta: dt.datetime | None = None,
         headers: dict[str, Any] | None = None,
-    ) -> AsyncResult:
+    ) -> AsyncResult[Any]:
         """Send the job with explicit ``args``/``kwargs`` and options."""
         options = self.dispatch_options(delay=delay, eta=eta)
         if headers:

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import uuid
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 
 from forge_suite.core.redis import get_redis, redis_configured
 from forge_suite.scheduling.conf import app_settings
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 __all__ = ["ExpiringLock"]
 
@@ -39,7 +43,7 @@ class ExpiringLock:
         self._redis_url = redis_url
         self.acquired = False
 
-    def _redis(self) -> object | None:
+    def _redis(self) -> Redis | None:
         if self._redis_url or redis_configured():
             return get_redis(self._redis_url)
         return None
@@ -48,7 +52,7 @@ class ExpiringLock:
         """Take the lock if nobody holds it; return whether we hold it now."""
         client = self._redis()
         if client is not None:
-            self.acquired = bool(client.set(self.key, self.token, nx=True, ex=self.expires))  # type: ignore[attr-defined]
+            self.acquired = bool(client.set(self.key, self.token, nx=True, ex=self.expires))
         else:
             self.acquired = bool(cache.add(self.key, self.token, timeout=self.expires))
         return self.acquired
@@ -59,7 +63,7 @@ class ExpiringLock:
             return
         client = self._redis()
         if client is not None:
-            client.eval(_RELEASE, 1, self.key, self.token)  # type: ignore[attr-defined]
+            client.eval(_RELEASE, 1, self.key, self.token)
         elif cache.get(self.key) == self.token:
             cache.delete(self.key)
         self.acquired = False
@@ -68,7 +72,7 @@ class ExpiringLock:
         """Whether anyone holds the lock right now."""
         client = self._redis()
         if client is not None:
-            return bool(client.exists(self.key))  # type: ignore[attr-defined]
+            return bool(client.exists(self.key))
         return cache.get(self.key) is not None
 
     def __enter__(self) -> bool:

@@ -63,7 +63,7 @@ def send_task(
     args: Iterable[Any] = (),
     kwargs: dict[str, Any] | None = None,
     **options: Any,
-) -> AsyncResult:
+) -> AsyncResult[Any]:
     """Publish task ``name``; raise BrokerUnavailable within about ``PUBLISH_TIMEOUT`` x 2 s."""
     timeout = float(app_settings.PUBLISH_TIMEOUT)
     url = maybe_sanitize_url(str(celery_app.conf.broker_url or ""))

@@ -529,4 +529,5 @@ def _finish(event: Event, status: str, reason: str, result: Any = None) -> Event
 
 def resolve_callable(path: str) -> Callable[..., Any]:
     """Import a dotted path (used by commands that accept hooks or targets by name)."""
-    return import_string(path)
+    target: Callable[..., Any] = import_string(path)
+    return target

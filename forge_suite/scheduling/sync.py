@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 
 from forge_suite.scheduling.exceptions import InvalidSchedule
 from forge_suite.scheduling.scheduler import RUNNER_TASK, Event, Schedule, load_schedule
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django_celery_beat.models import PeriodicTask
 
 __all__ = ["ENTRY_PREFIX", "SyncReport", "entry_name", "owned_entries", "sync_schedule"]
 
@@ -37,12 +42,16 @@ class SyncReport:
         return bool(self.created or self.updated or self.removed)
 
 
-def owned_entries():
+def owned_entries() -> QuerySet[PeriodicTask]:
     """The django-celery-beat PeriodicTask rows managed by the code schedule."""
     from django_celery_beat.models import PeriodicTask
 
     # The name prefix as well as the task: an entry made by hand with the runner task is the user's.
-    return PeriodicTask.objects.filter(task=RUNNER_TASK, name__startswith="forge:")
+    # django-celery-beat ships no type hints, so its manager's filter() is Any to mypy.
+    return cast(
+        "QuerySet[PeriodicTask]",
+        PeriodicTask.objects.filter(task=RUNNER_TASK, name__startswith="forge:"),
+    )
 
 
 def _desired(event: Event) -> dict[str, object]:

@@ -66,7 +66,9 @@ class JobsFake(TestContextDecorator):
         self._patches: list[Any] = []
 
     # -- recording ----------------------------------------------------------------------
-    def _record(self, name: str, args: Any, kwargs: Any, options: dict[str, Any]) -> AsyncResult:
+    def _record(
+        self, name: str, args: Any, kwargs: Any, options: dict[str, Any]
+    ) -> AsyncResult[Any]:
         dispatch = Dispatch(
             name=name,
             args=tuple(args or ()),
@@ -85,13 +87,13 @@ class JobsFake(TestContextDecorator):
         fake = self
 
         def apply_async(
-            task: Task, args: Any = None, kwargs: Any = None, *_: Any, **options: Any
-        ) -> AsyncResult:
+            task: Task[Any, Any], args: Any = None, kwargs: Any = None, *_: Any, **options: Any
+        ) -> AsyncResult[Any]:
             return fake._record(task.name, args, kwargs, options)
 
         def send_task(
             name: str, args: Any = None, kwargs: Any = None, **options: Any
-        ) -> AsyncResult:
+        ) -> AsyncResult[Any]:
             return fake._record(name, args, kwargs, options)
 
         self._patches = [

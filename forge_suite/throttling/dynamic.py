@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, TypedDict
 
 from asgiref.sync import sync_to_async
 from django.core.exceptions import SynchronousOnlyOperation
@@ -21,7 +21,14 @@ from forge_suite.throttling.policy import Policy
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_state: dict[str, Any] = {"loaded_at": None, "data": {}}
+
+
+class _State(TypedDict):
+    loaded_at: float | None  # time.monotonic() of the last load; None forces a reload
+    data: dict[str, dict[str, Any]]
+
+
+_state: _State = {"loaded_at": None, "data": {}}
 #: Overrides set by ``testing.override_limits``, applied over the admin-edited ones.
 forced: dict[str, dict[str, Any]] = {}
 

@@ -9,14 +9,21 @@ from forge_suite.core.exceptions import ForgeError, ServiceUnavailable
 if TYPE_CHECKING:
     from forge_suite.throttling.decision import Decision
 
-try:
-    from django_ratelimit.exceptions import Ratelimited as _RatelimitedBase
-
-    _HAS_DJANGO_RATELIMIT = True
-except ImportError:  # pragma: no cover - the throttling extra is not installed
+if TYPE_CHECKING:
+    # django-ratelimit ships no type hints (its classes are Any to mypy); its ``Ratelimited`` is
+    # a plain ``PermissionDenied`` subclass, which is what type checkers see as the base.
     from django.core.exceptions import PermissionDenied as _RatelimitedBase
 
-    _HAS_DJANGO_RATELIMIT = False
+    _HAS_DJANGO_RATELIMIT: bool
+else:
+    try:
+        from django_ratelimit.exceptions import Ratelimited as _RatelimitedBase
+
+        _HAS_DJANGO_RATELIMIT = True
+    except ImportError:  # pragma: no cover - the throttling extra is not installed
+        from django.core.exceptions import PermissionDenied as _RatelimitedBase
+
+        _HAS_DJANGO_RATELIMIT = False
 
 
 class ThrottlingError(ForgeError):

@@ -10,6 +10,7 @@ import factory
 import pytest
 
 from forge_suite.seeding import adapter
+from tests.support.typecheck import run_mypy_strict
 
 PACKAGE = Path(__file__).resolve().parents[2] / "forge_suite" / "seeding"
 
@@ -148,18 +149,7 @@ assert_factory_valid(TagFactory, 5, bulk=True)
 
 @pytest.mark.slow
 def test_public_api_is_typed_for_mypy_strict(tmp_path: Path) -> None:
-    from mypy import api
-
     usage = tmp_path / "usage.py"
     usage.write_text(USAGE)
-    root = PACKAGE.parent.parent
-    out, err, status = api.run(
-        [
-            "--strict",
-            "--follow-imports=silent",
-            "--config-file",
-            str(root / "pyproject.toml"),
-            str(usage),
-        ]
-    )
-    assert status == 0, out + err
+    status, output = run_mypy_strict([usage], "--follow-imports=silent")
+    assert status == 0, output
