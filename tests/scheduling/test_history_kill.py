@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -33,14 +34,25 @@ def test_every_finished_job_has_its_history_row_after_the_worker_is_killed(
     first.kill(signal.SIGKILL)  # mid-stream: jobs finish every few milliseconds
 
     redis_worker(queue_name, concurrency=2, extra_env=env)
-    expected = {str(i).encode() for i in range(JOBS)}
-    wait_for(lambda: set(redis_client.lrange(key, 0, -1)) >= expected, 120, "every job to have run")
+
+    def ran() -> set[int]:
+        return {int(value) for value in redis_client.lrange(key, 0, -1)}
+
+    # kombu's Redis transport pops a message (BRPOP) before it records it as unacknowledged, so
+    # a SIGKILL can lose the one message whose BRPOP reply the killed worker had not read yet
+    # (RabbitMQ has no such window). Every other job runs; the rest come back after the
+    # visibility timeout.
+    wait_for(lambda: len(ran()) >= JOBS - 1, 120, "every job (but at most one) to have run")
+    deadline = time.monotonic() + 15
+    while len(ran()) < JOBS and time.monotonic() < deadline:
+        time.sleep(0.2)
+    finished = {ids[index] for index in ran()}
 
     def succeeded() -> set[str]:
         rows = JobRun.objects.filter(task_id__in=ids, state=JobState.SUCCESS)
         return set(rows.values_list("task_id", flat=True))
 
-    done = wait_for(lambda: len(succeeded()) == JOBS or None, 30, "a SUCCESS row per job")
+    done = wait_for(lambda: finished <= succeeded() or None, 30, "a SUCCESS row per job run")
     assert done
     assert not JobRun.objects.filter(task_id__in=ids, state=JobState.STARTED).exists()
 
