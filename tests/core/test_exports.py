@@ -12,6 +12,18 @@ import pytest
 
 from forge_suite.core.exports import lazy_dir, lazy_exports
 
+# Imports every app's public names: left out where an app's extra is not installed.
+pytestmark = pytest.mark.needs_apps(
+    "forge_suite.seeding",
+    "forge_suite.files",
+    "forge_suite.mailer",
+    "forge_suite.realtime",
+    "forge_suite.throttling",
+    "forge_suite.eventstore",
+    "forge_suite.scheduling",
+    "forge_suite.observability",
+)
+
 PACKAGES = [
     "forge_suite.core",
     "forge_suite.eventstore",

@@ -17,6 +17,9 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
+# Runs `check` with observability and with throttling installed.
+pytestmark = pytest.mark.needs_apps("forge_suite.observability", "forge_suite.throttling")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
