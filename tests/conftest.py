@@ -44,7 +44,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect PostgreSQL-only tests on a SQLite run (they run in the PostgreSQL run)."""
+    """Deselect PostgreSQL-only tests on a SQLite run and SQLite-only tests on a PostgreSQL run."""
     # seams: tests marked needs_apps("forge_suite.x") leave with the apps this run leaves out.
     left_out = set(settings.LEFT_OUT_APPS)
     keep = [
@@ -55,11 +55,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(keep) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
-    if connection.vendor == "postgresql":
-        return
+    # Backend-specific tests run in the run of their backend and are deselected in the other.
+    other = "sqlite" if connection.vendor == "postgresql" else "postgres"
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker("postgres") else selected).append(item)
+        (deselected if item.get_closest_marker(other) else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected

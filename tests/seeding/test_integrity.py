@@ -81,3 +81,34 @@ def test_posts_with_authors_and_comments_are_consistent(
         assert Post.tags.through.objects.count() > 0
         # The database's own view: foreign-key constraints checked now, not at commit.
         connection.check_constraints()
+
+
+@pytest.mark.sqlite
+@pytest.mark.parametrize("db_zone", [None, "Asia/Kolkata"])
+def test_sqlite_fast_datetime_matches_djangos_adapter(db_zone: str | None) -> None:
+    """The fast writer's DateTimeField shortcut stores exactly what Django's adapter would."""
+    import datetime
+    import zoneinfo
+
+    from forge_suite.seeding.bulk.writers import _row_builder
+
+    values = [
+        datetime.datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 10, 25, 2, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin")),
+        datetime.datetime(
+            2024, 2, 29, 23, 59, 59, tzinfo=datetime.timezone(-datetime.timedelta(hours=7))
+        ),
+    ]
+    # The connection's time zone (DATABASES TIME_ZONE) is what SQLite values are stored in.
+    connection.settings_dict["TIME_ZONE"] = db_zone
+    connection.__dict__.pop("timezone", None)
+    try:
+        fields, build = _row_builder(Post, connection, ())
+        index = [f.attname for f in fields].index("created_at")
+        field = fields[index]
+        stored = [build(Post(created_at=value))[index] for value in values]
+        assert stored == [field.get_db_prep_save(value, connection) for value in values]
+        assert len(set(stored)) == len(values)
+    finally:
+        connection.settings_dict["TIME_ZONE"] = None
+        connection.__dict__.pop("timezone", None)

@@ -29,7 +29,7 @@ from forge_suite.seeding.bulk.rows import Row
 from forge_suite.seeding.exceptions import BulkError
 from forge_suite.seeding.passwords import hash_once, hashed_password
 from forge_suite.seeding.session import SeedSession
-from forge_suite.seeding.unique import UniqueFaker, unique_suffix
+from forge_suite.seeding.unique import UniqueFaker, unique_faker, unique_suffix
 
 _fb: Any = factory  # the declaration classes below are factory_boy's public API
 
@@ -119,7 +119,8 @@ def compile_unique_faker(value: UniqueFaker, ctx: Context) -> Compiled:
         raise Unsupported(f"{ctx.name}: Faker arguments that are declarations")
     value.bind(ctx.name)
     unique = value.column(ctx.session, ctx.factory_class)
-    faker = adapter.faker_for(locale)
+    locale = locale or adapter.default_locale()
+    faker = unique_faker(provider, locale, adapter.faker_for(locale))
     seed = f"{ctx.session.seed}:unique:{provider}:{sorted(kwargs.items())!r}:{unique.label}"
 
     def column(n: int, seq: int) -> list[Any]:

@@ -18,9 +18,12 @@ Like ``bulk_create``, they call no ``save()`` and send no signals.
 
 from __future__ import annotations
 
+import datetime
+import functools
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models
 from django.db.models import Max
 
@@ -66,12 +69,30 @@ def _is_psycopg3(connection: Any) -> bool:
     return getattr(connection.Database, "__name__", "") == "psycopg"
 
 
+def _sqlite_datetime(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any]:
+    """``field.get_db_prep_save`` for a plain ``DateTimeField`` on SQLite, fast for the usual
+    value (an aware datetime with ``USE_TZ``): what Django's SQLite adapter does, ``str()`` of
+    the value made naive in the connection's time zone, without the per-value checks (a third
+    of a bulk row's cost otherwise). Anything else goes through Django.
+    """
+    slow = field.get_db_prep_save
+    zone = connection.timezone if settings.USE_TZ else None
+    plain_datetime = datetime.datetime
+
+    def convert(value: Any) -> Any:
+        if zone is not None and type(value) is plain_datetime and value.tzinfo is not None:
+            return str(value.astimezone(zone).replace(tzinfo=None))
+        return slow(value, connection)
+
+    return convert
+
+
 def _row_builder(
     model: type[models.Model], connection: Any, plain_types: tuple[type, ...]
 ) -> tuple[list[models.Field[Any, Any]], Callable[[Any], list[Any]]]:
     """Concrete fields and a function turning an instance into database-ready values."""
     fields = list(model._meta.concrete_fields)
-    getters = []
+    getters: list[tuple[models.Field[Any, Any], str, bool, bool, Callable[[Any], Any]]] = []
     for field in fields:
         # pre_save matters for auto_now/auto_now_add and custom fields; a plain DateField
         # without them just returns the attribute.
@@ -81,15 +102,19 @@ def _row_builder(
             and not getattr(field, "auto_now_add", False)
         )
         plain = isinstance(field, plain_types) and not custom_pre_save
-        getters.append((field, field.attname, plain, custom_pre_save))
+        if connection.vendor == "sqlite" and type(field) is models.DateTimeField:
+            prepare = _sqlite_datetime(field, connection)
+        else:
+            prepare = functools.partial(field.get_db_prep_save, connection=connection)
+        getters.append((field, field.attname, plain, custom_pre_save, prepare))
 
     def build(obj: Any) -> list[Any]:
         values = obj.__dict__
         row = []
-        for field, attname, plain, custom_pre_save in getters:
+        for field, attname, plain, custom_pre_save, prepare in getters:
             value = field.pre_save(obj, add=True) if custom_pre_save else values[attname]
             if not plain and value is not None:
-                value = field.get_db_prep_save(value, connection)
+                value = prepare(value)
             row.append(value)
         return row
 
