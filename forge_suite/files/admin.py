@@ -54,8 +54,14 @@ class StoredFileAdmin(admin.ModelAdmin):
     date_hierarchy = "created"
     actions = ["regenerate_variants", "delete_with_blobs"]
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
+        # action_location: Django 6.1's change-list/change-form split (it warns about an
+        # override without it); earlier versions call get_actions(request) and take no such
+        # argument.
+        if action_location is None:
+            actions = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location=action_location)  # type: ignore[call-arg]
         actions.pop("delete_selected", None)  # it would leave the blobs behind
         return actions
 
