@@ -6,6 +6,7 @@ factory_boy's ``create_batch``, side by side in one run, on SQLite and on Postgr
     python benchmarks/seeding_bulk.py --repeat 5
     python benchmarks/seeding_bulk.py --compare 635e95c --repeat 5   # this code vs a commit
     python benchmarks/seeding_bulk.py --compare 635e95c --against de4dbb0  # two commits
+    python benchmarks/seeding_bulk.py --compare 635e95c --unique-as-sequence  # equal work
 
 ``--compare REF`` checks out ``forge_suite`` and ``example_project`` of a git commit into a
 temporary directory and runs the bulk path of that commit and of this checkout in alternating
@@ -164,6 +165,20 @@ def run_forge(users: int, seed: int = 42, fast_writer: bool = True) -> tuple[int
     from example_project.blog.factories import CommentFactory, PostFactory
     from forge_suite.seeding import seeded
 
+    if os.environ.get("FORGE_BENCH_UNIQUE_AS_SEQUENCE") == "1":
+        # --unique-as-sequence: the same graph with the UniqueFaker columns (username, slug)
+        # as sequences, so that two versions whose UniqueFaker does different work per value
+        # can be compared on the rest of the bulk path.
+        import factory
+
+        class SequenceUserFactory(UserFactory):  # type: ignore[misc, valid-type]
+            username = factory.Sequence(lambda n: f"user{n}")
+
+        class SequencePostFactory(PostFactory):  # type: ignore[misc, valid-type]
+            slug = factory.Sequence(lambda n: f"post-{n}")
+
+        UserFactory, PostFactory = SequenceUserFactory, SequencePostFactory
+
     forge = {"SEEDING": {"PROGRESS": False, "FAST_WRITER": fast_writer}}
     cpu = time.process_time()
     started = time.perf_counter()
@@ -240,7 +255,14 @@ def main() -> int:
     parser.add_argument(
         "--against", metavar="REF", help="with --compare: a commit, not this checkout"
     )
+    parser.add_argument(
+        "--unique-as-sequence",
+        action="store_true",
+        help="make the graph's UniqueFaker columns sequences (compare versions on equal work)",
+    )
     args = parser.parse_args()
+    if args.unique_as_sequence:
+        os.environ["FORGE_BENCH_UNIQUE_AS_SEQUENCE"] = "1"  # the child processes inherit it
     url = os.environ.get("FORGE_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
     if args.child:

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from forge_suite.observability import tracing
 from forge_suite.observability.conf import app_settings
 from forge_suite.observability.context import reset_request_id, set_request_id
 from forge_suite.observability.middleware import incoming_request_id, tag_sentry
@@ -54,12 +55,24 @@ class RequestIdASGIMiddleware:
                 message = dict(message, headers=headers)
             await send(message)
 
+        headers = {
+            k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []
+        }
         token = set_request_id(request_id)
+        trace_token = tracing.set_trace(
+            None
+            if tracing.otel_enabled()
+            else tracing.continue_or_start(
+                headers.get(tracing.TRACEPARENT), headers.get(tracing.TRACESTATE)
+            )
+        )
         tag_sentry(request_id)
         try:
-            logger.info("websocket connected", extra={"path": scope.get("path")})
-            await self.app(scope, receive, send_with_id)
+            with tracing.websocket_span(scope, headers):
+                logger.info("websocket connected", extra={"path": scope.get("path")})
+                await self.app(scope, receive, send_with_id)
         finally:
             logger.info("websocket closed", extra={"path": scope.get("path")})
+            tracing.reset_trace(trace_token)
             reset_request_id(token)
             tag_sentry(None)

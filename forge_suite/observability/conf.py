@@ -6,7 +6,7 @@ import ipaddress
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
-from forge_suite.core.validators import non_negative, positive
+from forge_suite.core.validators import non_negative, positive, url
 
 
 def _networks(value: Any) -> str | None:
@@ -102,6 +102,28 @@ DEFAULTS: dict[str, Option] = {
     "SENTRY_SAMPLE_RATE": Option(1.0, (int, float), "Share of error events sent (0-1)."),
     "SENTRY_TRACES_SAMPLE_RATE": Option(
         0.0, (int, float), "Share of transactions traced (0-1); 0 turns tracing off."
+    ),
+    "OTLP_ENDPOINT": Option(
+        None,
+        str,
+        "OTLP/HTTP collector URL (e.g. http://127.0.0.1:4318); set, it turns OpenTelemetry "
+        "tracing on (requests, jobs, broadcasts; the otel extra). None: trace context only.",
+        nullable=True,
+        validator=url,
+    ),
+    "OTLP_HEADERS": Option(
+        None, dict, "Extra HTTP headers sent to the collector (an API key).", nullable=True
+    ),
+    "OTLP_TIMEOUT": Option(
+        10.0, (int, float), "Seconds an export to the collector may take.", validator=positive
+    ),
+    "OTEL_SERVICE_NAME": Option(
+        "django", str, "The service.name resource attribute of exported spans."
+    ),
+    "OTEL_SAMPLE_RATIO": Option(
+        1.0,
+        (int, float),
+        "Share of new traces recorded (0-1); a continued trace follows its caller's decision.",
     ),
 }
 

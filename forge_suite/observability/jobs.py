@@ -16,6 +16,7 @@ import logging.config
 import time
 from typing import Any
 
+from forge_suite.observability import tracing
 from forge_suite.observability.context import (
     get_request_id,
     reset_request_id,
@@ -28,13 +29,26 @@ __all__ = ["HEADER", "connect", "scheduling_owns_job_metrics"]
 #: Name of the Celery message header carrying the request id.
 HEADER = "forge_request_id"
 
-_running: dict[str, tuple[object, float]] = {}
+_running: dict[str, tuple[object, object, float]] = {}
 
 
 def _before_publish(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    if headers is None:
+        return
     request_id = get_request_id()
-    if request_id and headers is not None and not headers.get(HEADER):
+    if request_id and not headers.get(HEADER):
         headers[HEADER] = request_id
+    tracing.inject(headers)  # W3C traceparent/tracestate (OpenTelemetry's own when it is on)
+
+
+def _job_trace(request: Any) -> tracing.TraceContext | None:
+    """The job's trace context: a child of the publisher's ``traceparent`` header, if any."""
+    if tracing.otel_enabled():
+        return None  # OpenTelemetry's Celery instrumentation continues the trace
+    incoming = tracing.parse_traceparent(
+        getattr(request, tracing.TRACEPARENT, None), getattr(request, tracing.TRACESTATE, None)
+    )
+    return incoming.child() if incoming else None
 
 
 def _prerun(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None:
@@ -44,7 +58,8 @@ def _prerun(task_id: str | None = None, task: Any = None, **kwargs: Any) -> None
     if not (isinstance(from_header, str) and valid_request_id(from_header)):
         from_header = None  # anyone who can publish could put anything here
     request_id = from_header or get_request_id()
-    _running[task_id] = (set_request_id(request_id), time.perf_counter())
+    trace_token = tracing.set_trace(_job_trace(task.request))
+    _running[task_id] = (set_request_id(request_id), trace_token, time.perf_counter())
     if request_id:
         from forge_suite.observability.middleware import tag_sentry
 
@@ -57,8 +72,10 @@ def _postrun(
     entry = _running.pop(task_id or "", None)
     if entry is None:
         return
-    token, started = entry
+    token, trace_token, started = entry
     # ValueError: set in another context (should not happen); nothing to restore then.
+    with contextlib.suppress(ValueError):
+        tracing.reset_trace(trace_token)
     with contextlib.suppress(ValueError):
         reset_request_id(token)
     from forge_suite.observability.middleware import tag_sentry

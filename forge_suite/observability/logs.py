@@ -17,6 +17,7 @@ from typing import Any
 
 from forge_suite.observability.context import get_request_id
 from forge_suite.observability.scrubbing import scrub_text
+from forge_suite.observability.tracing import current_trace
 
 __all__ = [
     "FILTER_NAME",
@@ -31,15 +32,29 @@ __all__ = [
 FILTER_NAME = "forge_request_id"
 
 #: Record attributes the access log passes as ``extra`` and the formatters output.
-_CONTEXT_FIELDS = ("request_id", "user_id", "method", "path", "status", "duration_ms")
+_CONTEXT_FIELDS = (
+    "request_id",
+    "trace_id",
+    "span_id",
+    "user_id",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+)
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamp ``record.request_id`` with the current request id (None outside a request)."""
+    """Stamp ``record.request_id`` with the current request id and ``record.trace_id`` /
+    ``record.span_id`` with the current W3C trace context (None outside a request or job)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
             record.request_id = get_request_id()
+        if getattr(record, "trace_id", None) is None:
+            trace = current_trace()
+            record.trace_id = trace.trace_id if trace else None
+            record.span_id = trace.span_id if trace else None
         return True
 
 
@@ -49,6 +64,15 @@ def _add_request_id(logger: Any, method_name: str, event_dict: dict[str, Any]) -
     request_id = request_id or get_request_id()
     if request_id and not event_dict.get("request_id"):
         event_dict["request_id"] = request_id
+    if not event_dict.get("trace_id"):
+        trace_id = getattr(record, "trace_id", None) if record is not None else None
+        span_id = getattr(record, "span_id", None) if record is not None else None
+        if trace_id is None:
+            trace = current_trace()
+            trace_id, span_id = (trace.trace_id, trace.span_id) if trace else (None, None)
+        if trace_id:
+            event_dict["trace_id"] = trace_id
+            event_dict["span_id"] = span_id
     return event_dict
 
 

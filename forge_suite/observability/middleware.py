@@ -11,6 +11,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
 from forge_suite.core.proxies import client_ip
+from forge_suite.observability import tracing
 from forge_suite.observability.conf import app_settings
 from forge_suite.observability.context import (
     generate_request_id,
@@ -101,17 +102,26 @@ class RequestIdMiddleware:
         finally:
             self._end(token)
 
-    def _end(self, token: object) -> None:
-        reset_request_id(token)
+    def _end(self, token: tuple[object, object]) -> None:
+        request_token, trace_token = token
+        tracing.reset_trace(trace_token)
+        reset_request_id(request_token)
         # Servers without a per-request Sentry scope (tests, some ASGI setups) must not keep
         # the tag for whatever is reported next.
         tag_sentry(None)
 
-    def _begin(self, request: HttpRequest) -> tuple[str, str, object, float]:
+    def _begin(self, request: HttpRequest) -> tuple[str, str, tuple[object, object], float]:
         header = str(app_settings.REQUEST_ID_HEADER)
         request_id = incoming_request_id(request.headers.get(header))
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = set_request_id(request_id)
+        # W3C trace context: continue the caller's trace or start one (OpenTelemetry's Django
+        # middleware does this itself when tracing is on).
+        trace = None
+        if not tracing.otel_enabled():
+            trace = tracing.continue_or_start(
+                request.headers.get(tracing.TRACEPARENT), request.headers.get(tracing.TRACESTATE)
+            )
+        token = (set_request_id(request_id), tracing.set_trace(trace))
         tag_sentry(request_id)
         return header, request_id, token, time.perf_counter()
 

@@ -27,6 +27,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.serializers.json import DjangoJSONEncoder
 
+from forge_suite.core.tracing import span
 from forge_suite.realtime.cache import remember
 from forge_suite.realtime.exceptions import InvalidEvent
 from forge_suite.realtime.registry import (
@@ -92,7 +93,7 @@ class _Pending:
         if len(names) > MAX_CHANNELS:
             raise InvalidEvent(f"At most {MAX_CHANNELS} channels per broadcast, got {len(names)}.")
         items = [[c, event_frame(self.name, c, self._data_for(c))] for c in names]
-        return {"app": self.app.id, "items": items, "except": self.excluded}
+        return {"app": self.app.id, "items": items, "except": self.excluded, "event": self.name}
 
     def _data_for(self, channel: str) -> str:
         """The data as sent on ``channel``: encrypted with the app's key on encrypted ones."""
@@ -114,13 +115,20 @@ class _Pending:
             [f"#server-to-user-{u}", event_frame(self.name, f"#server-to-user-{u}", self.data)]
             for u in ids
         ]
-        return {"app": self.app.id, "items": items, "except": self.excluded}
+        return {"app": self.app.id, "items": items, "except": self.excluded, "event": self.name}
 
 
 async def _send(message: dict[str, Any]) -> None:
-    """Keep the event of cache channels, then hand it to every server process."""
-    await remember(message["app"], message["items"])
-    await publish(message)
+    """Keep the event of cache channels, then hand it to every server process (in a span
+    ``realtime broadcast`` when OpenTelemetry tracing is on)."""
+    attributes = {
+        "realtime.app": message["app"],
+        "realtime.event": message.pop("event", ""),  # for the span only, not sent
+        "realtime.channels": [item[0] for item in message["items"]][:100],
+    }
+    with span("realtime broadcast", attributes):
+        await remember(message["app"], message["items"])
+        await publish(message)
 
 
 class PendingBroadcast(_Pending):
@@ -136,7 +144,7 @@ class PendingBroadcast(_Pending):
 
     def to_users(self, user_ids: Iterable[Any]) -> None:
         """Deliver to every connection signed in (``pusher:signin``) as one of ``user_ids``."""
-        async_to_sync(publish)(self._user_message(user_ids))
+        async_to_sync(_send)(self._user_message(user_ids))
 
     def send(self) -> None:
         """Deliver an event object to its ``broadcast_on()`` channels."""
@@ -154,7 +162,7 @@ class AsyncPendingBroadcast(_Pending):
         await _send(self._message(channels))
 
     async def to_users(self, user_ids: Iterable[Any]) -> None:
-        await publish(self._user_message(user_ids))
+        await _send(self._user_message(user_ids))
 
     async def send(self) -> None:
         await self.to_channel(*self.channels)

@@ -194,3 +194,22 @@ def test_a_failing_job_reaches_sentry_with_the_request_id(
     assert events, sentry_host.bodies
     assert events[0]["tags"]["request_id"] == "job-req-7"
     assert events[0]["environment"] == "worker-test"
+
+
+def test_the_trace_context_reaches_the_job_logs(worker: ObsWorker, json_log: Any) -> None:
+    """Without OpenTelemetry: the suite's own traceparent header crosses the broker."""
+    trace, parent = "6bf92f3577b34da6a3ce929d0e0e4738", "20f067aa0ba902b9"
+    marker = uuid.uuid4().hex
+    response = Client().get(
+        f"/t/enqueue?marker={marker}", HTTP_TRACEPARENT=f"00-{trace}-{parent}-01"
+    )
+    assert response.status_code == 200
+    view = [r for r in json_lines(json_log.getvalue()) if r["event"] == "view enqueues a job"]
+    assert view[0]["trace_id"] == trace
+
+    text = worker.wait_for(f"job ran {marker}")
+    job = [r for r in json_lines(text) if r.get("event") == f"job ran {marker}"]
+    assert job, text
+    assert job[0]["trace_id"] == trace
+    # The job is a span of its own: neither the caller's nor the request's.
+    assert job[0]["span_id"] not in {parent, view[0]["span_id"]}

@@ -37,6 +37,29 @@ def enqueue(request: HttpRequest) -> HttpResponse:
     return HttpResponse(result.id)
 
 
+def enqueue_configured(request: HttpRequest) -> HttpResponse:
+    """Publish through the project's own Celery app (servers in a subprocess have no
+    PUBLISHER); the queue comes from the environment."""
+    import os
+
+    from forge_suite.core.celery import app
+
+    logger.info("view enqueues a job")
+    result = app.send_task(
+        "forge_obs_tests.log_in_job",
+        args=[request.GET["marker"]],
+        queue=os.environ["FORGE_OBS_QUEUE"],
+    )
+    return HttpResponse(result.id)
+
+
+def broadcast_event(request: HttpRequest) -> HttpResponse:
+    from forge_suite.realtime import broadcast
+
+    broadcast("traced", {"marker": request.GET["marker"]}).to_channel("news")
+    return HttpResponse("ok")
+
+
 @csrf_exempt
 def boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError(f"boom for {request.POST.get('username')}")
@@ -48,5 +71,7 @@ urlpatterns = [
     path("t/hello", hello),
     path("t/ahello", ahello),
     path("t/enqueue", enqueue),
+    path("t/enqueue-configured", enqueue_configured),
+    path("t/broadcast", broadcast_event),
     path("t/boom", boom),
 ]
