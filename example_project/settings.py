@@ -52,6 +52,12 @@ INSTALLED_APPS = [
     "forge_suite.eventstore",
     "forge_suite.scheduling",
     "forge_suite.observability",
+    # the API: OAuth2 provider, DRF, the OpenAPI document and its docs page
+    "oauth2_provider",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "forge_suite.api",
     "example_project.site",
     "example_project.accounts",
     "example_project.blog",
@@ -64,6 +70,11 @@ INSTALLED_APPS = [
     "example_project.orders",  # eventstore demo
     "example_project.gallery",
 ]
+# The API (forge_suite.api): django-oauth-toolkit with the suite's scopes and safe defaults.
+from forge_suite.api import oauth2_provider_settings  # noqa: E402
+
+OAUTH2_PROVIDER = oauth2_provider_settings(debug=DEBUG)
+REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 # Scheduling needs django-celery-beat, which does not allow Django 6.1 yet: without it the
 # demo runs without the scheduling app and its housekeeping jobs (docs/installation.md).
 if __import__("importlib.util").util.find_spec("django_celery_beat") is None:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("mail-demo/", include("example_project.maildemo.urls")),
     path("files/", include("forge_suite.files.urls")),
     path("gallery/", include("example_project.gallery.urls")),
+    path("", include("forge_suite.api.urls")),  # /o/... (OAuth2), /api/v1/... (the API)
 ]
 
 if settings.DEBUG:

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "example_project.housekeeping",
     "oauth2_provider",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "forge_suite.api",
     "example_project.maildemo",
     "example_project.orders",  # eventstore demo
     "example_project.gallery",
@@ -64,7 +68,18 @@ if os.environ.get("FORGE_TEST_APPS") == "core":
     for _app in INSTALLED_APPS:
         if _app.startswith(("forge_suite.", "example_project.")) and _app != "forge_suite.core":
             LEFT_OUT_APPS[_app] = "FORGE_TEST_APPS=core (no optional dependency installed)"
-    LEFT_OUT_APPS.update(dict.fromkeys(["django_celery_beat", "oauth2_provider"], "no extras"))
+    LEFT_OUT_APPS.update(
+        dict.fromkeys(
+            [
+                "django_celery_beat",
+                "oauth2_provider",
+                "rest_framework",
+                "drf_spectacular",
+                "drf_spectacular_sidecar",
+            ],
+            "no extras",
+        )
+    )
 INSTALLED_APPS = [a for a in INSTALLED_APPS if a not in LEFT_OUT_APPS]
 
 MIDDLEWARE = [
@@ -150,6 +165,12 @@ TEST_REDIS_URL = os.environ.get("FORGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 TEST_AMQP_URL = os.environ.get("FORGE_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 FORGE: dict[str, object] = {}
+
+if "forge_suite.api" in INSTALLED_APPS:
+    from forge_suite.api import oauth2_provider_settings
+
+    OAUTH2_PROVIDER = oauth2_provider_settings(debug=True)
+    REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

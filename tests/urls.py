@@ -22,3 +22,6 @@ if apps.is_installed("forge_suite.mailer"):
     ]
 if apps.is_installed("example_project.maildemo"):
     urlpatterns += [path("mail-demo/", include("example_project.maildemo.urls"))]
+
+if apps.is_installed("forge_suite.api"):
+    urlpatterns += [path("", include("forge_suite.api.urls"))]

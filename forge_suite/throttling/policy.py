@@ -165,7 +165,10 @@ class Policy:
 def resolve_key(policy: Policy, request: HttpRequest, group: str | None = None) -> str:
     """The counter key of ``request`` under ``policy``'s key convention (django-ratelimit's)."""
     key = policy.key
-    if key == "ip" or (key == "user_or_ip" and not request.user.is_authenticated):
+    # No user (a DRF request authenticated by an OAuth2 client-credentials token sets
+    # request.user to None) counts as anonymous.
+    user = getattr(request, "user", None)
+    if key == "ip" or (key == "user_or_ip" and not getattr(user, "is_authenticated", False)):
         return ip_key(request)
     group = group or policy.name
     if callable(key):

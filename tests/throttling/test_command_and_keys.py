@@ -81,6 +81,9 @@ def test_key_conventions() -> None:
     request.user = User.objects.create_user("bob")
     assert key("user") == str(request.user.pk)
     assert key("user_or_ip") == str(request.user.pk)
+    # DRF with an OAuth2 client-credentials token sets request.user to None: anonymous.
+    request.user = None
+    assert key("user_or_ip") == "203.0.113.7"
 
 
 def test_middleware_method_scope(settings: Any, memory_store: MemoryStore) -> None:

@@ -1,0 +1,85 @@
+"""``path("", include("forge_suite.api.urls"))``: the OAuth2 endpoints and the versioned API.
+
+- ``o/``: django-oauth-toolkit (authorize, token, revoke_token, introspect; OpenID Connect's
+  discovery, JWKS and userinfo when enabled);
+- ``api/v1/schema/``: the OpenAPI 3 document; ``api/v1/docs/``: Swagger UI (assets served
+  from drf-spectacular-sidecar, no CDN);
+- ``api/v1/<app>/``: each installed app's endpoints, from its ``rest`` module.
+
+Prefixes come from ``FORGE["API"]`` (``OAUTH_PREFIX``, ``PREFIX``).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from django.apps import apps
+from django.templatetags.static import static
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from forge_suite.api.conf import app_settings
+
+__all__ = ["MOUNTS", "DocsView", "SchemaView", "api_patterns", "app_patterns", "urlpatterns"]
+
+#: (URL segment, app, module with ``urlpatterns``): mounted when the app is installed.
+MOUNTS: list[tuple[str, str, str]] = [
+    ("health", "forge_suite.observability", "forge_suite.observability.rest"),
+    ("jobs", "forge_suite.scheduling", "forge_suite.scheduling.rest"),
+]
+
+
+def app_patterns() -> list[URLPattern | URLResolver]:
+    """Every installed app's endpoints, each under its own segment."""
+    return [
+        path(f"{segment}/", include(import_module(module).urlpatterns))
+        for segment, app, module in MOUNTS
+        if apps.is_installed(app)
+    ]
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 document of the API alone (not of the project's other DRF views)."""
+
+    custom_settings: dict[str, Any] = {
+        "TITLE": "Forge Suite API",
+        "VERSION": "1",
+        "COMPONENT_SPLIT_REQUEST": True,
+    }
+
+    def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        # Only the API's own endpoints (the schema and docs views are not in it).
+        self.urlconf = [path(str(app_settings.PREFIX), include(app_patterns()))]  # type: ignore[assignment]
+        return super().get(request, *args, **kwargs)
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI with its assets from drf-spectacular-sidecar: no CDN, whatever the settings."""
+
+    title = "Forge Suite API"
+
+    @staticmethod
+    def _swagger_ui_resource(filename: str) -> str:
+        return static(f"drf_spectacular_sidecar/swagger-ui-dist/{filename}")
+
+    @staticmethod
+    def _swagger_ui_favicon() -> str:
+        return static("drf_spectacular_sidecar/swagger-ui-dist/favicon-32x32.png")
+
+
+def api_patterns() -> list[URLPattern | URLResolver]:
+    """The versioned API: schema, docs and every installed app's endpoints."""
+    return [
+        path("schema/", SchemaView.as_view(), name="forge-api-schema"),
+        path("docs/", DocsView.as_view(url_name="forge-api-schema"), name="forge-api-docs"),
+        *app_patterns(),
+    ]
+
+
+urlpatterns = [
+    path(
+        str(app_settings.OAUTH_PREFIX), include("oauth2_provider.urls", namespace="oauth2_provider")
+    ),
+    path(str(app_settings.PREFIX), include(api_patterns())),
+]
