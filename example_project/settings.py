@@ -53,11 +53,12 @@ INSTALLED_APPS = [
     "forge_suite.scheduling",
     "forge_suite.observability",
     # the API: OAuth2 provider, DRF, the OpenAPI document and its docs page
+    # (forge_suite.api before oauth2_provider: its consent page template wins)
+    "forge_suite.api",
     "oauth2_provider",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "forge_suite.api",
     "example_project.site",
     "example_project.accounts",
     "example_project.blog",

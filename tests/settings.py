@@ -46,11 +46,12 @@ INSTALLED_APPS = [
     "example_project.shop",
     "django_celery_beat",
     "example_project.housekeeping",
+    # forge_suite.api before oauth2_provider: its consent page template wins
+    "forge_suite.api",
     "oauth2_provider",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "forge_suite.api",
     "example_project.maildemo",
     "example_project.orders",  # eventstore demo
     "example_project.gallery",

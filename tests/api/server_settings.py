@@ -8,6 +8,7 @@ from tests.settings import *  # noqa: F403
 from tests.settings import DATABASES
 
 DATABASES["default"]["NAME"] = os.environ["FORGE_API_DB_NAME"]
+LOGIN_URL = "/admin/login/"  # the authorization endpoint sends users there first
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

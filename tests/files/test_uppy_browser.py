@@ -4,7 +4,6 @@ uploads a file to a server process with progress events, a pause and a resume.""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,10 @@ from django.test import Client
 
 from forge_suite.files.models import StoredFile, TusUpload
 from tests.files.servers import django_server
+from tests.support.browser import chromium
 from tests.support.servers import ServerProcess
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.slow]
-
-FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
 MAKE_FILE = """
 const done = arguments[arguments.length - 1];
@@ -44,19 +42,7 @@ canvas.toBlob(async (blob) => {
 
 @pytest.fixture
 def driver() -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    binary = next(
-        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
-    )
-    if binary:
-        options.binary_location = binary
-    for flag in FLAGS:
-        options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
-    browser.set_script_timeout(60)
+    browser = chromium(script_timeout=60)
     yield browser
     browser.quit()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,18 +15,8 @@ from typing import Any
 import pytest
 
 from tests.realtime.harness import APP, ROOT
+from tests.support.browser import chromium
 from tests.support.servers import ServerProcess, free_port
-
-CHROME_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
@@ -58,21 +47,6 @@ def example_site(tmp_path: Path) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
-
-
-def chromium() -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    browser = next(
-        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
-    )
-    if browser:
-        options.binary_location = browser
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
 
 
 def wait_text(driver: Any, css: str, text: str, timeout: float = 15) -> None:
