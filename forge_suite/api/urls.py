@@ -27,6 +27,7 @@ __all__ = ["MOUNTS", "DocsView", "SchemaView", "api_patterns", "app_patterns", "
 MOUNTS: list[tuple[str, str, str]] = [
     ("health", "forge_suite.observability", "forge_suite.observability.rest"),
     ("jobs", "forge_suite.scheduling", "forge_suite.scheduling.rest"),
+    ("realtime", "forge_suite.realtime", "forge_suite.realtime.rest"),
 ]
 
 

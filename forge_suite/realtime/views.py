@@ -88,6 +88,44 @@ def _socket_id_problem(socket_id: str) -> str | None:
     return None
 
 
+def subscription_answer(
+    user: Any, socket_id: str, channel: str, app_id: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """What the channel authorization endpoint answers ``user`` for ``channel``: (HTTP status,
+    JSON body), the Pusher ``auth`` signature (with ``channel_data`` for presence channels and
+    ``shared_secret`` for encrypted ones) or ``{"error": ...}``. Used by this app's endpoint and
+    by the API's (``forge_suite.realtime.rest``)."""
+    if not socket_id or not channel:
+        return 400, {"error": "socket_id and channel_name are required."}
+    if problem := _socket_id_problem(socket_id):
+        return 400, {"error": problem}
+    try:
+        validate_channel_name(channel)
+        app = get_app(id=app_id) if app_id else default_app()
+    except (InvalidChannelName, UnknownApp) as exc:
+        return 400, {"error": str(exc)}
+    kind = channel_type(channel)
+    if kind not in ("private", "presence"):
+        return 400, {"error": f"{channel} is not a private or presence channel."}
+    result = authorize_sync(user, channel)
+    if not result:
+        return 403, {"error": f"Not allowed to join {channel}."}
+    if kind == "private":
+        answer = {"auth": channel_auth(app.key, app.secret, socket_id, channel)}
+        if is_encrypted(channel):
+            if not app.encryption_master_key:
+                return 400, {
+                    "error": f"App {app.id} has no encryption_master_key; set one in "
+                    'FORGE["REALTIME"]["APPS"] to use private-encrypted- channels.'
+                }
+            answer["shared_secret"] = shared_secret(channel, app.encryption_master_key)
+        return 200, answer
+    info = result if isinstance(result, dict) else {}
+    channel_data = json.dumps({"user_id": str(user.pk), "user_info": info})
+    auth = channel_auth(app.key, app.secret, socket_id, channel, channel_data)
+    return 200, {"auth": auth, "channel_data": channel_data}
+
+
 @csrf_exempt
 @require_POST
 def channel_auth_view(request: HttpRequest) -> HttpResponse:
@@ -95,38 +133,13 @@ def channel_auth_view(request: HttpRequest) -> HttpResponse:
     user, refused = _authenticate(request)
     if refused is not None:
         return refused
-    socket_id = request.POST.get("socket_id", "")
-    channel = request.POST.get("channel_name", "")
-    if not socket_id or not channel:
-        return _error(400, "socket_id and channel_name are required.")
-    if problem := _socket_id_problem(socket_id):
-        return _error(400, problem)
-    try:
-        validate_channel_name(channel)
-        app = _auth_app(request)
-    except (InvalidChannelName, UnknownApp) as exc:
-        return _error(400, str(exc))
-    kind = channel_type(channel)
-    if kind not in ("private", "presence"):
-        return _error(400, f"{channel} is not a private or presence channel.")
-    result = authorize_sync(user, channel)
-    if not result:
-        return _error(403, f"Not allowed to join {channel}.")
-    if kind == "private":
-        answer = {"auth": channel_auth(app.key, app.secret, socket_id, channel)}
-        if is_encrypted(channel):
-            if not app.encryption_master_key:
-                return _error(
-                    400,
-                    f"App {app.id} has no encryption_master_key; set one in "
-                    'FORGE["REALTIME"]["APPS"] to use private-encrypted- channels.',
-                )
-            answer["shared_secret"] = shared_secret(channel, app.encryption_master_key)
-        return JsonResponse(answer)
-    info = result if isinstance(result, dict) else {}
-    channel_data = json.dumps({"user_id": str(user.pk), "user_info": info})
-    auth = channel_auth(app.key, app.secret, socket_id, channel, channel_data)
-    return JsonResponse({"auth": auth, "channel_data": channel_data})
+    status, body = subscription_answer(
+        user,
+        request.POST.get("socket_id", ""),
+        request.POST.get("channel_name", ""),
+        request.GET.get("app"),
+    )
+    return JsonResponse(body, status=status)
 
 
 @csrf_exempt

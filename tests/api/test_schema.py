@@ -33,7 +33,22 @@ def test_the_schema_validates_and_every_operation_answers(
 
     run = JobRun.objects.create(task_name="t", task_id="r-1", started_at=timezone.now())
     failed = FailedJob.objects.create(task_name="forge_scheduling.run_scheduled_event", task_id="f")
-    session = client.session([s for s in SCOPES if s != "introspection"])
+    # A token of a superuser holding every scope: every operation is allowed, so each answer
+    # shows how the endpoint treats the (empty) input, never a refusal.
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from oauth2_provider.models import AccessToken
+
+    admin = get_user_model().objects.create_superuser("root", password="pw-12345678")
+    AccessToken.objects.create(
+        user=admin,
+        token="walk-every-endpoint",
+        scope=" ".join(SCOPES),
+        expires=timezone.now() + timedelta(hours=1),
+    )
+    session = requests.Session()
+    session.headers["Authorization"] = "Bearer walk-every-endpoint"
     ids = {"jobrun": run.pk, "failedjob": failed.pk}
     walked = []
     for template, operations in schema["paths"].items():
