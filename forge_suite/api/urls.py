@@ -28,6 +28,7 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("health", "forge_suite.observability", "forge_suite.observability.rest"),
     ("jobs", "forge_suite.scheduling", "forge_suite.scheduling.rest"),
     ("realtime", "forge_suite.realtime", "forge_suite.realtime.rest"),
+    ("events", "forge_suite.eventstore", "forge_suite.eventstore.rest"),
 ]
 
 
