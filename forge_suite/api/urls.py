@@ -29,6 +29,7 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("jobs", "forge_suite.scheduling", "forge_suite.scheduling.rest"),
     ("realtime", "forge_suite.realtime", "forge_suite.realtime.rest"),
     ("events", "forge_suite.eventstore", "forge_suite.eventstore.rest"),
+    ("throttling", "forge_suite.throttling", "forge_suite.throttling.rest"),
 ]
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 else:
     _PermissionClass = Any
 
-__all__ = ["ApiThrottle", "ForgeApiMixin"]
+__all__ = ["ApiThrottle", "ForgeApiMixin", "api_policy", "mark_client"]
 
 
 def _client_key(group: str, request: Any) -> str:
@@ -37,21 +37,45 @@ def _client_key(group: str, request: Any) -> str:
 
 
 @functools.cache
+def _api_policy(rate: str) -> Any:
+    from forge_suite.throttling import Policy
+
+    return Policy("api", rate, algorithm="gcra", key=_client_key)
+
+
+def api_policy() -> Any:
+    """The API's own rate-limit policy (``THROTTLE_RATE``), or None when it is off or
+    forge_suite.throttling is not installed."""
+    from django.apps import apps
+
+    rate = app_settings.THROTTLE_RATE
+    if not rate or not apps.is_installed("forge_suite.throttling"):
+        return None
+    return _api_policy(str(rate))
+
+
+@functools.cache
 def _throttle_class(rate: str) -> type[BaseThrottle] | None:
     from django.apps import apps
 
     if not apps.is_installed("forge_suite.throttling"):
         return None
-    from forge_suite.throttling import Policy
     from forge_suite.throttling.drf import PolicyThrottle
 
-    policy = Policy("api", rate, algorithm="gcra", key=_client_key)
+    policy = _api_policy(rate)
 
     class ClientThrottle(PolicyThrottle):
         def get_policy(self, request: Any, view: Any) -> Any:
             return policy
 
     return ClientThrottle
+
+
+def mark_client(request: Any) -> None:
+    """Note the OAuth2 client of a DRF request on its Django request (the API's counter key)."""
+    application = getattr(request.auth, "application", None)
+    if application is not None:
+        request._request.forge_api_client = application.client_id
 
 
 class ApiThrottle(BaseThrottle):
@@ -66,9 +90,7 @@ class ApiThrottle(BaseThrottle):
     def allow_request(self, request: Any, view: Any) -> bool:
         if self._inner is None:
             return True
-        application = getattr(request.auth, "application", None)
-        if application is not None:
-            request._request.forge_api_client = application.client_id
+        mark_client(request)
         return bool(self._inner.allow_request(request, view))
 
     def wait(self) -> float | None:
