@@ -30,6 +30,7 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("realtime", "forge_suite.realtime", "forge_suite.realtime.rest"),
     ("events", "forge_suite.eventstore", "forge_suite.eventstore.rest"),
     ("throttling", "forge_suite.throttling", "forge_suite.throttling.rest"),
+    ("notifications", "forge_suite.mailer", "forge_suite.mailer.rest"),
 ]
 
 
