@@ -153,3 +153,13 @@ def test_quickstart_twice_keeps_the_admin_and_does_not_print_a_new_password(
     assert second.returncode == 0, second.stderr
     assert "'admin' exists" in second.stdout
     assert not re.search(r"login: admin / \S+", second.stdout)
+    # The API's two demo clients: created once, the machine secret printed once.
+    spa = re.search(r"Chat SPA \(public, code \+ PKCE\) created: client_id (\S+)", first.stdout)
+    machine = re.search(
+        r"Reports machine \(client credentials\) created: client_id (\S+) secret", first.stdout
+    )
+    assert spa, first.stdout
+    assert machine, first.stdout
+    assert f"Chat SPA (public, code + PKCE) exists: client_id {spa[1]}" in second.stdout
+    assert f"Reports machine (client credentials) exists: client_id {machine[1]}" in second.stdout
+    assert " secret " not in second.stdout

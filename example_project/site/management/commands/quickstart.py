@@ -47,9 +47,13 @@ class Command(BaseCommand):
         password = self._ensure_admin(options["username"])
 
         url = f"http://{addrport}/"
-        self.stdout.write(self.style.MIGRATE_HEADING("4. Ready"))
+        self.stdout.write(self.style.MIGRATE_HEADING("4. OAuth2 clients of the API"))
+        self._ensure_clients(url)
+
+        self.stdout.write(self.style.MIGRATE_HEADING("5. Ready"))
         self.stdout.write(f"   site:  {url}")
         self.stdout.write(f"   admin: {url}admin/")
+        self.stdout.write(f"   API:   {url}api/v1/docs/")
         if password:
             self.stdout.write(
                 self.style.SUCCESS(
@@ -87,6 +91,48 @@ class Command(BaseCommand):
                 self.stdout.write("   already seeded; run `manage.py db_seed --fresh` to reseed")
                 return
         call_command("db_seed", verbosity=verbosity)
+
+    def _ensure_clients(self, url: str) -> None:
+        """A public client for the SPA-style chat (authorization code + PKCE) and a confidential
+        machine client (client credentials), created once; the machine secret shown once."""
+        from django.apps import apps
+
+        if not apps.is_installed("oauth2_provider"):
+            self.stdout.write("   the API is not installed; skipped")
+            return
+        from oauth2_provider.models import get_application_model
+
+        model = get_application_model()
+        spa, created = model.objects.get_or_create(
+            name="Chat SPA",
+            defaults={
+                "client_type": model.CLIENT_PUBLIC,
+                "authorization_grant_type": model.GRANT_AUTHORIZATION_CODE,
+                "redirect_uris": f"{url}livechat/",
+                "client_secret": "",
+            },
+        )
+        state = "created" if created else "exists"
+        self.stdout.write(f"   Chat SPA (public, code + PKCE) {state}: client_id {spa.client_id}")
+        machine = model.objects.filter(name="Reports machine").first()
+        if machine is not None:
+            self.stdout.write(
+                f"   Reports machine (client credentials) exists: client_id {machine.client_id}"
+            )
+            return
+        secret = secrets.token_urlsafe(32)
+        machine = model.objects.create(
+            name="Reports machine",
+            client_type=model.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=model.GRANT_CLIENT_CREDENTIALS,
+            client_secret=secret,  # stored hashed
+        )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"   Reports machine (client credentials) created: client_id "
+                f"{machine.client_id} secret {secret}   (shown once)"
+            )
+        )
 
     def _ensure_admin(self, username: str) -> str | None:
         user_model = get_user_model()
