@@ -31,6 +31,7 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("events", "forge_suite.eventstore", "forge_suite.eventstore.rest"),
     ("throttling", "forge_suite.throttling", "forge_suite.throttling.rest"),
     ("notifications", "forge_suite.mailer", "forge_suite.mailer.rest"),
+    ("files", "forge_suite.files", "forge_suite.files.rest"),
 ]
 
 

@@ -83,7 +83,8 @@ def download(request: HttpRequest, key: uuid.UUID) -> HttpResponseBase:
     )
 
 
-def _describe(stored: StoredFile, request: HttpRequest) -> dict[str, Any]:
+def describe(stored: StoredFile, request: HttpRequest) -> dict[str, Any]:
+    """A stored file as the upload endpoints answer it (key, name, size, type, hash, URL)."""
     from django.urls import reverse
 
     return {
@@ -108,6 +109,13 @@ def upload(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": exc.message}, status=exc.status)
     if user is None:
         return JsonResponse({"error": "Log in to upload."}, status=401)
+    return upload_as(request, user)
+
+
+def upload_as(request: HttpRequest, user: Any) -> JsonResponse:
+    """The upload of :func:`upload` for an already authenticated ``user`` (the API's
+    ``POST files/`` calls it after its own authentication): 201 with the file's description,
+    or the refusal with its status (400, 413, 415...) and reason."""
     policy = UploadPolicy.default()
     visibility = request.GET.get("visibility", "private")
     if visibility not in ("public", "private"):
@@ -150,4 +158,4 @@ def upload(request: HttpRequest) -> HttpResponse:
         if isinstance(exc, FileTooLarge):
             reject(exc, "api")
         return JsonResponse({"error": exc.message, "reason": exc.reason}, status=exc.status)
-    return JsonResponse(_describe(stored, request), status=201)
+    return JsonResponse(describe(stored, request), status=201)

@@ -166,14 +166,15 @@ def test_list_shows_the_plan(fixture_seeders: None) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_fresh_asks_then_flushes(fixture_seeders: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    Tag.objects.create(name="old", slug="old")
+    # A name no Faker word can be ("old" is one: the fresh seed may draw it again).
+    Tag.objects.create(name="stale-tag", slug="stale-tag")
     monkeypatch.setattr("builtins.input", lambda prompt: "no")
     with pytest.raises(CommandError, match="cancelled; nothing was flushed"):
         seed("--fresh")
-    assert Tag.objects.filter(name="old").exists()
+    assert Tag.objects.filter(name="stale-tag").exists()
     monkeypatch.setattr("builtins.input", lambda prompt: "yes")
     seed("--fresh")
-    assert not Tag.objects.filter(name="old").exists()
+    assert not Tag.objects.filter(name="stale-tag").exists()
     assert Tag.objects.count() == 4
     seed("--fresh", "--no-input")
     assert Tag.objects.count() == 4
