@@ -10,7 +10,6 @@ import pytest
 import requests
 from django.utils import timezone
 
-from forge_suite.scheduling.models import FailedJob, JobRun
 from tests.api.conftest import MachineClient
 
 pytestmark = [
@@ -20,6 +19,8 @@ pytestmark = [
 
 
 def seed_runs(count: int) -> None:
+    from forge_suite.scheduling.models import JobRun
+
     now = timezone.now()
     JobRun.objects.bulk_create(
         JobRun(
@@ -61,6 +62,8 @@ def test_a_machine_client_reads_the_job_history_page_by_page(
 def test_a_token_without_the_scope_gets_403_and_no_token_401(
     machine_client: Callable[..., MachineClient],
 ) -> None:
+    from forge_suite.scheduling.models import FailedJob
+
     failed = FailedJob.objects.create(task_name="shop.tasks.export", task_id="f-1")
     client = machine_client()
     reader = client.session(["jobs:read"])
@@ -117,6 +120,8 @@ def test_revoked_and_expired_tokens_get_401_and_introspect_inactive(
 def test_bad_input_is_a_400_naming_the_field(
     machine_client: Callable[..., MachineClient],
 ) -> None:
+    from forge_suite.scheduling.models import FailedJob
+
     client = machine_client()
     session = client.session(["jobs:read", "jobs:write"])
     bad_state = session.get(f"{client.base}/api/v1/jobs/runs/", params={"state": "NOPE"})

@@ -9,7 +9,6 @@ import requests
 from django.utils import timezone
 
 from forge_suite.api import SCOPES
-from forge_suite.scheduling.models import FailedJob, JobRun
 from tests.api.conftest import MachineClient
 from tests.support.servers import ServerProcess
 
@@ -23,6 +22,8 @@ def test_the_schema_validates_and_every_operation_answers(
     machine_client: Callable[..., MachineClient],
 ) -> None:
     from openapi_spec_validator import validate
+
+    from forge_suite.scheduling.models import FailedJob, JobRun
 
     client = machine_client()
     schema = requests.get(
