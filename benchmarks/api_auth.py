@@ -14,7 +14,6 @@ side, the ratio of medians and the median of the per-round differences.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import sys
@@ -91,27 +90,6 @@ def configure(db: str) -> None:
     django.setup()
 
 
-def environ(path: str, extra: dict[str, str]) -> dict[str, object]:
-    path, _, query = path.partition("?")
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_ACCEPT": "application/json",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        **extra,
-    }
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
@@ -135,6 +113,7 @@ def main() -> int:
     from django.utils import timezone
     from oauth2_provider.models import AccessToken
 
+    from benchmarks.wsgi_common import get_environ
     from forge_suite.scheduling.models import JobRun
 
     call_command("migrate", verbosity=0)
@@ -172,7 +151,7 @@ def main() -> int:
         timings = []
         for _ in range(count):
             started = time.perf_counter()
-            b"".join(handler(environ(path, extra), start_response))
+            b"".join(handler(get_environ(path, extra), start_response))
             timings.append((time.perf_counter() - started) * 1000)
         return timings
 

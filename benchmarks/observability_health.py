@@ -13,7 +13,6 @@ our full ``/health/`` is shown for reference.
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import statistics
 import sys
@@ -67,6 +66,8 @@ from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from health_check.views import HealthCheckView  # noqa: E402
 
+from benchmarks.wsgi_common import get_environ  # noqa: E402
+
 urlpatterns = [
     path("", include("forge_suite.observability.urls")),
     path("ht/default/", HealthCheckView.as_view(), name="ht-default"),
@@ -87,25 +88,6 @@ urlpatterns = [
 handler = WSGIHandler()
 
 
-def environ(path: str) -> dict[str, object]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_ACCEPT": "application/json",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-
-
 def measure(path: str, count: int) -> tuple[list[float], set[str]]:
     statuses: set[str] = set()
 
@@ -113,11 +95,11 @@ def measure(path: str, count: int) -> tuple[list[float], set[str]]:
         statuses.add(status.split()[0])
 
     for _ in range(min(50, count)):  # warm up: imports, connections, template caches
-        b"".join(handler(environ(path), start_response))
+        b"".join(handler(get_environ(path), start_response))
     timings = []
     for _ in range(count):
         started = time.perf_counter()
-        b"".join(handler(environ(path), start_response))
+        b"".join(handler(get_environ(path), start_response))
         timings.append((time.perf_counter() - started) * 1000)
     return timings, statuses
 

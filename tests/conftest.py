@@ -96,3 +96,13 @@ def redis_client(redis_url: str) -> Iterator[Any]:
 def amqp_url() -> str:
     require("rabbitmq")
     return str(settings.TEST_AMQP_URL)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium under Selenium (tests marked ``browser``), elements awaited 5 s."""
+    from tests.support.browser import chromium
+
+    driver = chromium(implicit_wait=5)
+    yield driver
+    driver.quit()

@@ -5,31 +5,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import timedelta
-from typing import Any
 
 import pytest
 import requests
-from django.utils import timezone
 from PIL import Image
 
 from tests.api.conftest import MachineClient
+from tests.support.oauth import bearer
 from tests.support.servers import ServerProcess
 
 pytestmark = [
     pytest.mark.needs_apps("forge_suite.api", "forge_suite.files"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def bearer(user: Any, scope: str) -> dict[str, str]:
-    from oauth2_provider.models import AccessToken
-
-    value = f"files-{user.pk}-{scope.replace(' ', '+')}"
-    AccessToken.objects.create(
-        user=user, token=value, scope=scope, expires=timezone.now() + timedelta(hours=1)
-    )
-    return {"Authorization": f"Bearer {value}"}
 
 
 def png() -> bytes:
@@ -45,7 +33,7 @@ def test_upload_list_describe_and_link(
 
     ann, ben = (get_user_model().objects.create_user(n, password="x") for n in ("ann", "ben"))
     files = f"{api_server.url}/api/v1/files/"
-    writer = bearer(ann, "files:read files:write")
+    writer = bearer("files:read files:write", ann)
 
     multipart = requests.post(
         files, files={"file": ("photo.png", png(), "image/png")}, headers=writer, timeout=30
@@ -87,10 +75,10 @@ def test_upload_list_describe_and_link(
     assert "expires" in too_long.json()
 
     # Ben cannot see Ann's private file; read scope cannot upload; a machine token has no files.
-    other = bearer(ben, "files:read files:write")
+    other = bearer("files:read files:write", ben)
     assert requests.get(f"{files}{key}/", headers=other, timeout=10).status_code == 404
     assert requests.get(files, headers=other, timeout=10).json()["results"] == []
-    reader = bearer(ann, "files:read")
+    reader = bearer("files:read", ann)
     refused = requests.post(
         files, params={"filename": "x.txt"}, data=b"x", headers=reader, timeout=10
     )

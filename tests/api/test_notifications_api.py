@@ -4,29 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import requests
 from django.utils import timezone
 
 from tests.api.conftest import MachineClient
+from tests.support.oauth import bearer
 from tests.support.servers import ServerProcess
 
 pytestmark = [
     pytest.mark.needs_apps("forge_suite.api", "forge_suite.mailer"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def bearer(user: Any, scope: str) -> dict[str, str]:
-    from oauth2_provider.models import AccessToken
-
-    value = f"inbox-{user.pk}-{scope.replace(' ', '+')}"
-    AccessToken.objects.create(
-        user=user, token=value, scope=scope, expires=timezone.now() + timedelta(hours=1)
-    )
-    return {"Authorization": f"Bearer {value}"}
 
 
 def test_a_user_reads_and_marks_only_their_notifications(
@@ -44,7 +34,7 @@ def test_a_user_reads_and_marks_only_their_notifications(
         )
     DatabaseNotification.objects.create(user=ben, kind="secret", data={})
     inbox = f"{api_server.url}/api/v1/notifications/"
-    reader = bearer(ann, "notifications:read")
+    reader = bearer("notifications:read", ann)
     page = requests.get(inbox, headers=reader, timeout=10)
     assert page.status_code == 200, page.content
     assert [row["data"]["n"] for row in page.json()["results"]] == [0, 1, 2]  # newest first
@@ -52,7 +42,7 @@ def test_a_user_reads_and_marks_only_their_notifications(
 
     first = page.json()["results"][0]["id"]
     assert requests.post(f"{inbox}{first}/read/", headers=reader, timeout=10).status_code == 403
-    writer = bearer(ann, "notifications:read notifications:write")
+    writer = bearer("notifications:read notifications:write", ann)
     marked = requests.post(f"{inbox}{first}/read/", headers=writer, timeout=10)
     assert marked.status_code == 200
     assert marked.json()["is_read"] is True

@@ -3,14 +3,13 @@ and consenting in headless Chromium, then refresh (rotated), revocation and intr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 
 from tests.api.conftest import MachineClient
-from tests.support.browser import chromium
 from tests.support.servers import ServerProcess
 
 pytestmark = [
@@ -23,13 +22,6 @@ pytestmark = [
 #: Where the authorization server sends the browser back; nothing needs to listen there, the
 #: test reads the code from the address the browser was sent to.
 REDIRECT = "http://127.0.0.1:9/callback"
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    driver = chromium(implicit_wait=5)
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from forge_suite.api import SCOPES
 from tests.api.conftest import MachineClient
+from tests.support.oauth import bearer
 from tests.support.servers import ServerProcess
 
 pytestmark = [
@@ -36,20 +37,11 @@ def test_the_schema_validates_and_every_operation_answers(
     failed = FailedJob.objects.create(task_name="forge_scheduling.run_scheduled_event", task_id="f")
     # A token of a superuser holding every scope: every operation is allowed, so each answer
     # shows how the endpoint treats the (empty) input, never a refusal.
-    from datetime import timedelta
-
     from django.contrib.auth import get_user_model
-    from oauth2_provider.models import AccessToken
 
     admin = get_user_model().objects.create_superuser("root", password="pw-12345678")
-    AccessToken.objects.create(
-        user=admin,
-        token="walk-every-endpoint",
-        scope=" ".join(SCOPES),
-        expires=timezone.now() + timedelta(hours=1),
-    )
     session = requests.Session()
-    session.headers["Authorization"] = "Bearer walk-every-endpoint"
+    session.headers.update(bearer(" ".join(SCOPES), admin))
     ids = {"jobrun": run.pk, "failedjob": failed.pk}
     walked = []
     for template, operations in schema["paths"].items():

@@ -4,13 +4,13 @@ bearer token through ``/api/v1/realtime/auth/``, and a machine token triggers an
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
 from django.db import connection
-from django.utils import timezone
+
+from tests.support.oauth import issue_token
 
 pytestmark = [
     pytest.mark.slow,
@@ -20,25 +20,15 @@ pytestmark = [
 ]
 
 
-def token(scope: str, user: Any = None) -> str:
-    from oauth2_provider.models import AccessToken
-
-    value = f"tok-{scope.replace(':', '-')}-{user.pk if user else 'machine'}"
-    AccessToken.objects.create(
-        user=user, token=value, scope=scope, expires=timezone.now() + timedelta(hours=1)
-    )
-    return value
-
-
 def test_pusher_js_authorizes_through_the_api_and_receives_an_api_triggered_event(
     redis_servers: Any, redis_layer_settings: Any, node: Any
 ) -> None:
     from django.contrib.auth import get_user_model
 
     owner = get_user_model().objects.create_user("owner-7", password="x")
-    allowed = token("realtime:auth", owner)
-    wrong_scope = token("jobs:read", owner)
-    trigger = token("realtime:trigger")
+    allowed = issue_token("realtime:auth", owner)
+    wrong_scope = issue_token("jobs:read", owner)
+    trigger = issue_token("realtime:trigger")
     server = redis_servers(FORGE_RT_DB_NAME=str(connection.settings_dict["NAME"]))
 
     def connect(client: str, bearer: str) -> None:
@@ -73,7 +63,7 @@ def test_pusher_js_authorizes_through_the_api_and_receives_an_api_triggered_even
     machine_auth = requests.post(
         f"{server.url}/api/v1/realtime/auth/",
         data={"socket_id": "1.2", "channel_name": "private-orders.7"},
-        headers={"Authorization": f"Bearer {token('realtime:auth')}"},
+        headers={"Authorization": f"Bearer {issue_token('realtime:auth')}"},
         timeout=10,
     )
     assert machine_auth.status_code == 403

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,16 +10,8 @@ from django.utils import timezone
 
 from forge_suite.scheduling.models import FailedJob, JobRun, JobState, WorkerHeartbeat
 from tests.scheduling.test_dashboard import seed
-from tests.support.browser import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    driver = chromium(implicit_wait=5)
-    yield driver
-    driver.quit()
 
 
 def test_admin_dashboard_shows_queues_tasks_failures_and_schedules(
