@@ -14,6 +14,15 @@ DEFAULTS: dict[str, Option] = {
     "MAX_PAGE_SIZE": Option(
         500, int, "Largest ?page_size a client may ask for.", validator=positive
     ),
+    "MAILABLES": Option(
+        [],
+        (list, tuple),
+        "Dotted paths of the Mailables POST mail/messages/ may send (nothing else can be sent "
+        "through the API).",
+    ),
+    "MAX_RECIPIENTS": Option(
+        50, int, "Most to + cc addresses of one mail sent through the API.", validator=positive
+    ),
     "THROTTLE_RATE": Option(
         "600/m",
         str,

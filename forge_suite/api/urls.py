@@ -32,6 +32,7 @@ MOUNTS: list[tuple[str, str, str]] = [
     ("throttling", "forge_suite.throttling", "forge_suite.throttling.rest"),
     ("notifications", "forge_suite.mailer", "forge_suite.mailer.rest"),
     ("files", "forge_suite.files", "forge_suite.files.rest"),
+    ("mail", "forge_suite.mailer", "forge_suite.mailer.mail_rest"),
 ]
 
 

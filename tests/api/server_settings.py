@@ -5,16 +5,25 @@ from __future__ import annotations
 import os
 
 from tests.settings import *  # noqa: F403
-from tests.settings import DATABASES
+from tests.settings import DATABASES, TEMPLATES
 
 DATABASES["default"]["NAME"] = os.environ["FORGE_API_DB_NAME"]
 LOGIN_URL = "/admin/login/"  # the authorization endpoint sends users there first
 # A daily limit: GCRA gives back one request per 86 s, so usage figures do not drain during a
 # test, however slow the machine.
-FORGE = {"API": {"THROTTLE_RATE": "1000/d"}}
+FORGE = {
+    "API": {
+        "THROTTLE_RATE": "1000/d",
+        "MAILABLES": ["tests.mailer.mailables.Welcome", "tests.mailer.mailables.OrderShipped"],
+    }
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR"}},
 }
+# The mailer tests' templates, for the Mailables the API may send.
+TEMPLATES = [
+    dict(TEMPLATES[0], DIRS=[os.path.join(os.path.dirname(__file__), "..", "mailer", "templates")])
+]
