@@ -1,7 +1,8 @@
 """The jobs endpoints of the API (mounted under ``jobs/`` by :mod:`forge_suite.api.urls`).
 
 ``GET runs/`` (job history, newest first, cursor-paginated, ``?state=``, ``?task=``,
-``?queue=``), ``GET failed/``, ``POST failed/{id}/retry/``, ``DELETE failed/{id}/``.
+``?queue=``), ``GET failed/``, ``POST failed/{id}/retry/``, ``DELETE failed/{id}/``,
+``GET schedules/``, ``POST schedules/{name}/run/``.
 Scopes ``jobs:read`` / ``jobs:write``; session users need the models' view/change permissions.
 """
 
@@ -23,10 +24,14 @@ from forge_suite.scheduling.exceptions import (
     BrokerNotConfigured,
     BrokerUnavailable,
     FailedJobNotFound,
+    SchedulingError,
+    UnknownScheduledEvent,
     UnknownTask,
 )
 from forge_suite.scheduling.failed import forget_failed, retry_failed
 from forge_suite.scheduling.models import FailedJob, JobRun, JobState
+from forge_suite.scheduling.publish import send_task
+from forge_suite.scheduling.scheduler import RUNNER_TASK, get_schedule, run_event
 
 __all__ = ["FailedJobSerializer", "JobRunSerializer", "urlpatterns"]
 
@@ -150,7 +155,78 @@ class FailedJobViewSet(
             raise NotFound(str(exc)) from exc
 
 
+class ScheduleSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    description = serializers.CharField()
+    timing = serializers.CharField(help_text="cron fields or the interval")
+    timezone = serializers.CharField()
+    queue = serializers.CharField(allow_null=True)
+    next_run = serializers.DateTimeField()
+
+
+class ScheduleViewSet(ForgeApiMixin, viewsets.ViewSet):
+    """The scheduled events (``schedule.py`` of every app), and running one now."""
+
+    lookup_field = "name"
+    lookup_value_regex = "[^/]+"
+    read_scopes = ("jobs:read",)
+    write_scopes = ("jobs:write",)
+    read_permissions = ("django_celery_beat.view_periodictask",)
+    write_permissions = ("django_celery_beat.change_periodictask",)
+    pagination_class = None
+
+    @extend_schema(responses={200: ScheduleSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        rows = [
+            {
+                "name": event.name,
+                "description": event.description,
+                "timing": event.timing(),
+                "timezone": str(event.tz),
+                "queue": event.queue,
+                "next_run": event.next_run(),
+            }
+            for event in get_schedule()
+        ]
+        return Response(ScheduleSerializer(rows, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "ScheduleRun",
+                {
+                    "task_id": serializers.CharField(required=False),
+                    "status": serializers.CharField(),
+                },
+            )
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, name: str | None = None) -> Response:
+        """Run the event now, conditions and time windows aside: on a worker when a broker is
+        configured, else in this process."""
+        from forge_suite.core.celery import is_eager
+
+        try:
+            event = get_schedule().get(str(name))
+        except UnknownScheduledEvent as exc:
+            raise NotFound(str(exc)) from exc
+        if is_eager():
+            outcome = run_event(event, force=True)
+            return Response({"status": outcome.status}, status=status.HTTP_202_ACCEPTED)
+        options: dict[str, Any] = {"queue": event.queue} if event.queue else {}
+        try:
+            result = send_task(RUNNER_TASK, args=[event.name], **options)
+        except SchedulingError as exc:
+            raise ServiceUnavailable(str(exc)) from exc
+        return Response(
+            {"task_id": str(result.id), "status": "sent"}, status=status.HTTP_202_ACCEPTED
+        )
+
+
 router = SimpleRouter()
 router.register("runs", JobRunViewSet, basename="jobrun")
 router.register("failed", FailedJobViewSet, basename="failedjob")
+router.register("schedules", ScheduleViewSet, basename="schedule")
 urlpatterns = router.urls

@@ -150,3 +150,33 @@ def test_a_session_user_needs_the_model_permissions() -> None:
 
     user.user_permissions.add(Permission.objects.get(codename="view_jobrun"))
     assert web.get("/api/v1/jobs/runs/").status_code == 200
+
+
+def test_schedules_are_listed_and_one_runs_now(
+    machine_client: Callable[..., MachineClient],
+) -> None:
+    from oauth2_provider.models import AccessToken
+
+    client = machine_client()
+    reader = client.session(["jobs:read"])
+    schedules = reader.get(f"{client.base}/api/v1/jobs/schedules/")
+    assert schedules.status_code == 200, schedules.content
+    names = [row["name"] for row in schedules.json()]
+    assert "api.cleartokens" in names
+    row = next(r for r in schedules.json() if r["name"] == "api.cleartokens")
+    assert row["timing"]
+    assert row["next_run"]
+    assert (
+        reader.post(f"{client.base}/api/v1/jobs/schedules/api.cleartokens/run/").status_code == 403
+    )
+
+    AccessToken.objects.create(
+        token="expired-one", scope="jobs:read", expires=timezone.now() - datetime.timedelta(days=1)
+    )
+    writer = client.session(["jobs:read", "jobs:write"])
+    ran = writer.post(f"{client.base}/api/v1/jobs/schedules/api.cleartokens/run/")
+    assert ran.status_code == 202, ran.content
+    assert ran.json()["status"]  # eager here: the event ran in the server process
+    assert not AccessToken.objects.filter(token="expired-one").exists()
+    missing = writer.post(f"{client.base}/api/v1/jobs/schedules/no.such.event/run/")
+    assert missing.status_code == 404
