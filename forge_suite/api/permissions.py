@@ -15,9 +15,12 @@ class ScopeOrPermission(BasePermission):
     ``write_permissions``; safe methods need the read ones, the others the write ones.
 
     - A bearer token (django-oauth-toolkit's ``OAuth2Authentication``) needs every scope
-      (403 ``insufficient_scope`` otherwise); a token for a user also needs that user's
-      permissions, so a token never grants more than its user has.
-    - A session user needs the permissions (staff users of the admin, typically).
+      (403 ``insufficient_scope`` otherwise); a token for a user also needs what that user
+      needs, so a token never grants more than its user has.
+    - A user (session, or a token's) needs the permissions. Where a view declares none, it
+      acts for the whole site (sends mail, broadcasts to any channel): only staff may, unless
+      the view sets ``user_scoped = True`` (it only touches the user's own things: inbox, files,
+      usage).
     - Anyone else gets 401 with ``WWW-Authenticate: Bearer``.
     """
 
@@ -36,9 +39,15 @@ class ScopeOrPermission(BasePermission):
                 }
                 return False
             user = token.user
-            return user is None or user.has_perms(permissions)
+            return user is None or self._user_may(user, permissions, view)
         user = request.user
         if not (user and user.is_authenticated):
             return False
         self.message = "You do not have permission to perform this action."
-        return bool(user.has_perms(permissions))
+        return self._user_may(user, permissions, view)
+
+    @staticmethod
+    def _user_may(user: Any, permissions: list[str], view: Any) -> bool:
+        if permissions:
+            return bool(user.has_perms(permissions))
+        return bool(getattr(view, "user_scoped", False) or user.is_staff)

@@ -21,7 +21,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from forge_suite.api.conf import app_settings
 
-__all__ = ["MOUNTS", "DocsView", "SchemaView", "api_patterns", "app_patterns", "urlpatterns"]
+__all__ = [
+    "MOUNTS",
+    "DocsView",
+    "SchemaView",
+    "api_patterns",
+    "app_patterns",
+    "oauth_patterns",
+    "urlpatterns",
+]
 
 #: (URL segment, app, module with ``urlpatterns``): mounted when the app is installed.
 MOUNTS: list[tuple[str, str, str]] = [
@@ -83,9 +91,24 @@ def api_patterns() -> list[URLPattern | URLResolver]:
     ]
 
 
+def oauth_patterns() -> list[URLPattern | URLResolver]:
+    """django-oauth-toolkit's endpoints the suite serves: the server metadata, authorize,
+    token, revoke and introspect, and OpenID Connect's when enabled. Not its application
+    management pages nor dynamic client registration: applications are created by staff in
+    the admin (or by ``quickstart``), never by whoever signs in."""
+    from django.conf import settings
+    from oauth2_provider import urls as oauth2_urls
+
+    patterns = [*oauth2_urls.metadata_urlpatterns, *oauth2_urls.base_urlpatterns]
+    if getattr(settings, "OAUTH2_PROVIDER", {}).get("OIDC_ENABLED"):
+        patterns += oauth2_urls.oidc_urlpatterns
+    return patterns
+
+
 urlpatterns = [
     path(
-        str(app_settings.OAUTH_PREFIX), include("oauth2_provider.urls", namespace="oauth2_provider")
+        str(app_settings.OAUTH_PREFIX),
+        include((oauth_patterns(), "oauth2_provider"), namespace="oauth2_provider"),
     ),
     path(str(app_settings.PREFIX), include(api_patterns())),
 ]

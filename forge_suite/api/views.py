@@ -112,3 +112,6 @@ class ForgeApiMixin:
     write_scopes: tuple[str, ...] = ()
     read_permissions: tuple[str, ...] = ()
     write_permissions: tuple[str, ...] = ()
+    #: True when the view only touches the requesting user's own things: then any signed-in
+    #: user may call it without a Django permission (see ScopeOrPermission).
+    user_scoped = False

@@ -95,6 +95,7 @@ class FileViewSet(
     serializer_class = StoredFileSerializer
     pagination_class = FilePagination
     lookup_field = "key"
+    user_scoped = True  # the user's own inbox/files/usage/subscriptions
     read_scopes = ("files:read",)
     write_scopes = ("files:write",)
 

@@ -26,6 +26,7 @@ class InboxViewSet(ForgeApiMixin, NotificationViewSet):  # type: ignore[misc]
     """The notifications of the token's (or session's) user, newest first."""
 
     pagination_class = InboxPagination
+    user_scoped = True  # the user's own inbox/files/usage/subscriptions
     read_scopes = ("notifications:read",)
     write_scopes = ("notifications:write",)
 

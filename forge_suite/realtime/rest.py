@@ -39,6 +39,7 @@ class ChannelAuthSerializer(serializers.Serializer[Any]):
 class ChannelAuthView(ForgeApiMixin, APIView):
     """Sign a private or presence subscription for the token's user (Pusher's auth answer)."""
 
+    user_scoped = True  # the user's own inbox/files/usage/subscriptions
     write_scopes = ("realtime:auth",)
     parser_classes = [FormParser, MultiPartParser, JSONParser]  # pusher-js posts a form
 

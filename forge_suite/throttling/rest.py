@@ -35,6 +35,7 @@ class UsageSerializer(serializers.Serializer[Any]):
 class UsageView(ForgeApiMixin, APIView):
     """How much of each rate limit the caller has used, without using any."""
 
+    user_scoped = True  # the user's own inbox/files/usage/subscriptions
     read_scopes = ("throttling:read",)
 
     @extend_schema(responses={200: UsageSerializer(many=True)})
