@@ -27,3 +27,14 @@ LOGGING = {
 TEMPLATES = [
     dict(TEMPLATES[0], DIRS=[os.path.join(os.path.dirname(__file__), "..", "mailer", "templates")])
 ]
+
+# test_oidc.py: OpenID Connect on, with the RSA key it generated.
+if os.environ.get("FORGE_API_OIDC_KEY_FILE"):
+    from pathlib import Path
+
+    from forge_suite.api import oauth2_provider_settings
+
+    OAUTH2_PROVIDER = oauth2_provider_settings(
+        debug=True,
+        oidc_rsa_private_key=Path(os.environ["FORGE_API_OIDC_KEY_FILE"]).read_text(),
+    )
