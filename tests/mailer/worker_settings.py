@@ -22,6 +22,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("FORGE_WORKER_VISIBILITY_TIMEOUT", "3600")),
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
+    # The kill test SIGKILLs a worker; if that lands during kombu's restore sweep (run every
+    # second here) the sweep's mutex stays taken for unacked_mutex_expire seconds (5 minutes
+    # by default) and nothing is redelivered meanwhile (as in tests/scheduling/worker_settings).
+    "unacked_mutex_expire": 5,
 }
 
 FORGE = {
