@@ -84,8 +84,10 @@ def test_django_tasks_run_on_the_worker_with_history_failed_jobs_and_retry(
     assert redis_client.lrange(f"{key}:attempts", 0, -1) == [b"1", b"2"]
     assert failed.args[0] == FRAGILE
     assert "RuntimeError" in failed.exception
-    bad.refresh()
-    assert bad.status == TaskResultStatus.FAILED
+    # The FailedJob row is written on task_failure, a moment before the run's final state.
+    wait_for(
+        lambda: bad.refresh() or bad.status == TaskResultStatus.FAILED, 30, "the failed status"
+    )
     assert bad.errors[-1].exception_class_path == "builtins.RuntimeError"
     assert "is broken" in bad.errors[-1].traceback
     runs = JobRun.objects.filter(task_id=bad.id).order_by("attempt")
