@@ -8,6 +8,7 @@ the member_added/member_removed frames they cause go out as one channel-layer me
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections import defaultdict
@@ -67,10 +68,12 @@ class Bookkeeper:
         self.counts: Coalescer[ChannelKey, int] = Coalescer("subscription count", self._counts)
         self.joins: Coalescer[Join, Joined] = Coalescer("presence join", self._joins)
         self.leaves: Coalescer[Leave, bool] = Coalescer("presence leave", self._leaves)
-        #: (app id, limit, +1 to connect or -1 to release) -> admitted?
+        #: (app id, limit, +1 to connect, -1 to release or 0 to rewrite) -> admitted?
         self.admissions: Coalescer[tuple[str, int, int], bool] = Coalescer(
             "connection limit", self._admissions
         )
+        #: connections per app with a limit that this process holds in the shared count
+        self.held: dict[str, int] = defaultdict(int)
 
     # -- connections per app (cluster-wide limit) ------------------------------------------------
     async def admit(self, app_id: str, limit: int) -> bool:
@@ -80,6 +83,14 @@ class Bookkeeper:
     async def release(self, app_id: str, limit: int) -> None:
         await self.admissions.submit((app_id, limit, -1))
 
+    async def rewrite_held(self, limits: dict[str, int]) -> None:
+        """Rewrite this process's share of each limited app's count (the heartbeat).
+
+        It goes through the same one-at-a-time batches as admissions, so it never races one:
+        the shared count is always written as an absolute ``held`` from this one place.
+        """
+        await asyncio.gather(*(self.admissions.submit((a, n, 0)) for a, n in limits.items()))
+
     async def _admissions(self, items: list[tuple[str, int, int]]) -> list[bool]:
         per_app: dict[tuple[str, int], list[int]] = defaultdict(list)
         for index, (app_id, limit, _delta) in enumerate(items):
@@ -87,8 +98,12 @@ class Bookkeeper:
         results = [True] * len(items)
         for (app_id, limit), indexes in per_app.items():
             wanted = [i for i in indexes if items[i][2] > 0]
-            released = len(indexes) - len(wanted)
-            admitted = await self.hub.state.admit_connections(app_id, limit, len(wanted), released)
+            released = sum(1 for i in indexes if items[i][2] < 0)
+            self.held[app_id] = max(0, self.held[app_id] - released)
+            admitted = await self.hub.state.admit_connections(
+                app_id, limit, self.held[app_id], len(wanted)
+            )
+            self.held[app_id] += admitted
             for rank, index in enumerate(wanted):
                 results[index] = rank < admitted
         return results

@@ -139,7 +139,11 @@ class Hub:
         await asyncio.sleep(0)
         try:
             await self.state.set_connections(
-                {app.id: self.app_connections[app.id] for app in all_apps()}
+                {
+                    app.id: self.app_connections[app.id]
+                    for app in all_apps()
+                    if app.max_connections is None
+                }
             )
         except Exception as exc:
             logger.debug("forge_realtime: reporting connections failed: %s", exc)
@@ -298,8 +302,18 @@ class Hub:
         apps = [app.id for app in configured]
         readded, dead_counts, swept = await self.state.heartbeat(entries, apps)
         # For the admin page and the connection limits; repairs a count that a failed
-        # release or a stall left wrong.
-        await self.state.set_connections({a: self.app_connections[a] for a in apps})
+        # release or a stall left wrong. Apps with a limit are written by the admissions
+        # batches only, so the heartbeat never races an admission or a release.
+        await self.state.set_connections(
+            {
+                app.id: self.app_connections[app.id]
+                for app in configured
+                if app.max_connections is None
+            }
+        )
+        await self.book.rewrite_held(
+            {app.id: app.max_connections for app in configured if app.max_connections is not None}
+        )
         if swept:
             self.book.forget_counts()
         await self.book.flush_dirty()

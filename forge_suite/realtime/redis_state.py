@@ -186,8 +186,7 @@ return readded
 # processes' connections stay under ``limit``; returns how many were admitted.
 _ADMIT = """
 redis.call('ZADD', KEYS[1], ARGV[6], ARGV[1])
-local mine = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') - tonumber(ARGV[5])
-if mine < 0 then mine = 0 end
+local mine = tonumber(ARGV[5])
 local total = mine
 local flat = redis.call('HGETALL', KEYS[2])
 for i = 1, #flat, 2 do
@@ -354,11 +353,11 @@ class RedisState:
         counts = [(_text(a), _text(c), int(n), _text(e)) for a, c, n, e in rows]
         return readded, counts, bool(swept)
 
-    async def admit_connections(self, app: str, limit: int, add: int, remove: int) -> int:
-        """Release ``remove`` and admit up to ``add`` connections under the cluster's ``limit``."""
+    async def admit_connections(self, app: str, limit: int, held: int, add: int) -> int:
+        """Record ``held`` connections of this process, admit up to ``add`` under ``limit``."""
         keys = [self._procs_key, f"{self.prefix}:{app}:conns"]
         now = time.time()
-        args = [self.process_id, now, limit, add, remove, now + self.ttl]
+        args = [self.process_id, now, limit, add, held, now + self.ttl]
         return int(await self._admit(keys=keys, args=args))
 
     async def set_connections(self, counts: dict[str, int]) -> None:

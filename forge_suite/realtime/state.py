@@ -66,8 +66,10 @@ class State(Protocol):
         """Refresh TTLs; returns (members re-added, counts of dead processes, swept?)."""
         ...
 
-    async def admit_connections(self, app: str, limit: int, add: int, remove: int) -> int:
-        """Release ``remove`` connections, then admit up to ``add`` under ``limit`` (cluster)."""
+    async def admit_connections(self, app: str, limit: int, held: int, add: int) -> int:
+        """Record that this process holds ``held`` connections of ``app`` (an absolute count,
+        so a write that races a heartbeat cannot count a release twice), then admit up to
+        ``add`` more under the cluster's ``limit``; returns how many were admitted."""
         ...
 
     async def set_connections(self, counts: dict[str, int]) -> None: ...
@@ -176,8 +178,8 @@ class MemoryState:
                 readded.append(entry)
         return readded, [], False
 
-    async def admit_connections(self, app: str, limit: int, add: int, remove: int) -> int:
-        current = max(0, self.connections[app] - remove)
+    async def admit_connections(self, app: str, limit: int, held: int, add: int) -> int:
+        current = held
         admitted = max(0, min(add, limit - current))
         self.connections[app] = current + admitted
         return admitted

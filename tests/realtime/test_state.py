@@ -196,3 +196,44 @@ async def test_subscription_counts_of_busy_channels_are_sent_at_most_every_inter
         '{"subscription_count": 150}',
         '{"subscription_count": 152}',
     ]
+
+
+@pytest.mark.parametrize("kind", ["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def test_a_heartbeat_between_a_close_and_its_release_does_not_free_two_slots(
+    kind: str, settings: Any, request: Any
+) -> None:
+    """The close of one socket must free one slot of the app's connection limit, even when
+    the heartbeat writes this process's count between the close and the batched release."""
+    from types import SimpleNamespace
+
+    from forge_suite.realtime import hub as hub_module
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    app = {"id": "1", "key": "k", "secret": "s", "max_connections": 3}
+    realtime: dict[str, Any] = {"APPS": [app]}
+    if kind == "redis":
+        realtime["REDIS_URL"] = request.getfixturevalue("redis_url")
+        realtime["KEY_PREFIX"] = f"forge-rt-held-{uuid.uuid4().hex[:8]}"
+    settings.FORGE = {"REALTIME": realtime}
+    hub = hub_module.Hub()
+    try:
+        app_config = SimpleNamespace(id="1", max_connections=3)
+        sockets = []
+        for n in range(3):
+            assert await hub.book.admit("1", 3)
+            sockets.append(SimpleNamespace(socket_id=f"1.{n}", app=app_config))
+            hub.add_connection(sockets[-1])
+        assert not await hub.book.admit("1", 3)
+
+        hub.remove_connection(sockets[0])
+        await hub.heartbeat()  # runs before the consumer's release reaches the state
+        await hub.book.release("1", 3)
+
+        admitted = await asyncio.gather(hub.book.admit("1", 3), hub.book.admit("1", 3))
+        assert sorted(admitted) == [False, True]
+    finally:
+        if kind == "redis":
+            redis = hub.state.redis
+            async for key in redis.scan_iter(match=f"{realtime['KEY_PREFIX']}*"):
+                await redis.delete(key)
+        await hub.stop()
