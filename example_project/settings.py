@@ -10,6 +10,8 @@ layer, eager Celery and local disk. Set these to run on real services:
 - ``FORGE_ENVIRONMENT``  environment name for seeders (default from DEBUG)
 - ``METRICS_TOKEN``      bearer token for ``/metrics`` (without it only loopback under DEBUG)
 - ``SENTRY_DSN``         report errors to Sentry (secrets and personal data scrubbed)
+- ``OIDC_RSA_PRIVATE_KEY`` PEM key signing OpenID Connect ID tokens (under DEBUG the demo
+  makes its own in ``FORGE_DATA_DIR``; without DEBUG and without it, OIDC is off)
 """
 
 from __future__ import annotations
@@ -72,9 +74,14 @@ INSTALLED_APPS = [
     "example_project.gallery",
 ]
 # The API (forge_suite.api): django-oauth-toolkit with the suite's scopes and safe defaults.
-from forge_suite.api import oauth2_provider_settings  # noqa: E402
+from forge_suite.api import oauth2_provider_settings, oidc_key  # noqa: E402
 
-OAUTH2_PROVIDER = oauth2_provider_settings(debug=DEBUG)
+OAUTH2_PROVIDER = oauth2_provider_settings(
+    debug=DEBUG,
+    oidc_rsa_private_key=(
+        os.environ.get("OIDC_RSA_PRIVATE_KEY") or oidc_key(DATA_DIR / "oidc.pem", create=DEBUG)
+    ),
+)
 REST_FRAMEWORK = {"DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema"}
 # Scheduling needs django-celery-beat, which does not allow Django 6.1 yet: without it the
 # demo runs without the scheduling app and its housekeeping jobs (docs/installation.md).

@@ -18,7 +18,7 @@ installed; scopes are named per app (``jobs:read``, ``jobs:write``...; :data:`SC
 
 from __future__ import annotations
 
-from forge_suite.api.oauth import oauth2_provider_settings
+from forge_suite.api.oauth import oauth2_provider_settings, oidc_key
 from forge_suite.api.scopes import SCOPES
 
-__all__ = ["SCOPES", "oauth2_provider_settings"]
+__all__ = ["SCOPES", "oauth2_provider_settings", "oidc_key"]

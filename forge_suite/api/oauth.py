@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from forge_suite.api.scopes import SCOPES
 
-__all__ = ["oauth2_provider_settings"]
+__all__ = ["oauth2_provider_settings", "oidc_key"]
 
 
 def oauth2_provider_settings(
@@ -42,3 +44,40 @@ def oauth2_provider_settings(
         config.update(OIDC_ENABLED=True, OIDC_RSA_PRIVATE_KEY=oidc_rsa_private_key)
     config.update(overrides)
     return config
+
+
+def oidc_key(path: str | os.PathLike[str], *, create: bool = False) -> str | None:
+    """The PEM RSA private key that signs OpenID Connect ID tokens, read from ``path``.
+
+    With ``create=True`` a missing file is made first: a new 2048-bit key, readable by its
+    owner only (what ``passport:keys`` does for Laravel). Meant for development, where
+    ``create=DEBUG`` gives every checkout its own key; in production pass the key from a secret
+    store instead. Returns None when the file is missing and ``create`` is false.
+    """
+    file = Path(path)
+    if not file.exists():
+        if not create:
+            return None
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        file.parent.mkdir(parents=True, exist_ok=True)
+        # Written aside, then linked into place: two processes starting at once end up with
+        # one complete key, never a half-written file.
+        temp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        try:
+            os.link(temp, file)
+        except FileExistsError:
+            pass
+        finally:
+            temp.unlink()
+    return file.read_text()

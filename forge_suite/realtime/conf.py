@@ -179,6 +179,14 @@ DEFAULTS: dict[str, Option] = {
         "Id of the app whose secret /broadcasting/auth signs with; None: the first app.",
         nullable=True,
     ),
+    "BEARER_SCOPES": Option(
+        None,
+        list,
+        "Scopes an OAuth2 bearer token needs at /broadcasting/auth and /broadcasting/user-auth; "
+        "None: ['realtime:auth'] when forge_suite.api is installed (its scope names), "
+        "otherwise any valid token.",
+        nullable=True,
+    ),
     "CACHE_TTL": Option(
         1800,
         int,

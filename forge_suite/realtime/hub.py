@@ -17,6 +17,7 @@ import secrets
 import socket
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from typing import Any
 
 from forge_suite.core.metrics import metrics
@@ -396,6 +397,22 @@ async def get_hub() -> Hub:
         hub = _hubs[loop] = Hub()
     await hub.start()
     return hub
+
+
+@contextlib.asynccontextmanager
+async def reading_state() -> AsyncIterator[Any]:
+    """The shared state for a request that only reads it: the running loop's hub's if this
+    loop serves sockets, otherwise a transient one, closed after (a WSGI worker, where each
+    request runs on a new loop, must not start a hub it would leave behind)."""
+    hub = current_hub()
+    if hub is not None:
+        yield hub.state
+        return
+    state = build_state(f"reader:{socket.gethostname()}:{os.getpid()}")
+    try:
+        yield state
+    finally:
+        await state.close()
 
 
 def current_hub() -> Hub | None:

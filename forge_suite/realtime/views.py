@@ -16,8 +16,9 @@ from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from forge_suite.realtime import queries
 from forge_suite.realtime.broadcasting import MAX_CHANNELS
-from forge_suite.realtime.cache import recall, remember
+from forge_suite.realtime.cache import remember
 from forge_suite.realtime.conf import app_settings
 from forge_suite.realtime.exceptions import InvalidChannelName, UnknownApp
 from forge_suite.realtime.hub import get_hub
@@ -26,7 +27,6 @@ from forge_suite.realtime.registry import (
     channel_type,
     default_app,
     get_app,
-    is_cache,
     is_encrypted,
     validate_channel_name,
 )
@@ -56,9 +56,13 @@ def _authenticate(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
             return None, _error(401, "Bearer tokens need oauth2_provider in INSTALLED_APPS.")
         from oauth2_provider.oauth2_backends import get_oauthlib_core
 
-        valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+        core = get_oauthlib_core()
+        valid, oauth_request = core.verify_request(request, scopes=[])
         if not valid or oauth_request.user is None:
             return None, _error(401, "Invalid or expired bearer token.")
+        scopes = bearer_scopes()
+        if scopes and not core.verify_request(request, scopes=scopes)[0]:
+            return None, _error(403, f"The bearer token needs scope {' '.join(scopes)}.")
         return oauth_request.user, None
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -73,6 +77,14 @@ def _authenticate(request: HttpRequest) -> tuple[Any, HttpResponse | None]:
     if rejected is not None:
         return None, rejected
     return user, None
+
+
+def bearer_scopes() -> list[str]:
+    """The scopes a bearer token needs to sign subscriptions (``BEARER_SCOPES``)."""
+    configured = app_settings.BEARER_SCOPES
+    if configured is not None:
+        return [str(scope) for scope in configured]
+    return ["realtime:auth"] if apps.is_installed("forge_suite.api") else []
 
 
 def _auth_app(request: HttpRequest) -> RealtimeApp:
@@ -273,24 +285,23 @@ async def batch_events_view(request: HttpRequest, app_id: str) -> HttpResponse:
     return JsonResponse({"batch": [{} for _ in messages]})
 
 
+def _info(request: HttpRequest) -> set[str]:
+    return {i for i in request.GET.get("info", "").split(",") if i}
+
+
 @require_GET
 async def channels_view(request: HttpRequest, app_id: str) -> HttpResponse:
     app, refused = _verify_api_request(request, app_id)
     if refused is not None:
         return refused
     assert app is not None
+    state = (await get_hub()).state
     prefix = request.GET.get("filter_by_prefix", "")
-    info = {i for i in request.GET.get("info", "").split(",") if i}
-    if "user_count" in info and not prefix.startswith("presence-"):
-        return _error(400, "info=user_count needs filter_by_prefix=presence-")
-    hub = await get_hub()
-    counts = await hub.state.subscription_counts(app.id)
-    users = await hub.state.presence_channels(app.id) if "user_count" in info else {}
-    result: dict[str, dict[str, int]] = {}
-    for name in sorted(counts):
-        if name.startswith(prefix):
-            result[name] = {"user_count": users.get(name, 0)} if "user_count" in info else {}
-    return JsonResponse({"channels": result})
+    try:
+        channels = await queries.channels_info(state, app.id, prefix, _info(request))
+    except queries.ChannelQueryError as exc:
+        return _error(400, str(exc))
+    return JsonResponse({"channels": channels})
 
 
 @require_GET
@@ -299,23 +310,11 @@ async def channel_view(request: HttpRequest, app_id: str, channel: str) -> HttpR
     if refused is not None:
         return refused
     assert app is not None
-    info = {i for i in request.GET.get("info", "").split(",") if i}
-    if "user_count" in info and channel_type(channel) != "presence":
-        return _error(400, "user_count is only available for presence channels.")
-    hub = await get_hub()
-    count = (await hub.state.subscription_counts(app.id)).get(channel, 0)
-    result: dict[str, Any] = {"occupied": count > 0}
-    if "subscription_count" in info:
-        result["subscription_count"] = count
-    if "user_count" in info:
-        members, _ = await hub.state.presence_members(app.id, channel)
-        result["user_count"] = len(members)
-    if "cache" in info:
-        cached = await recall(app.id, channel) if is_cache(channel) else None
-        result["cache"] = (
-            {"data": json.loads(cached[0]).get("data"), "ttl": cached[1]} if cached else None
-        )
-    return JsonResponse(result)
+    state = (await get_hub()).state
+    try:
+        return JsonResponse(await queries.channel_info(state, app.id, channel, _info(request)))
+    except queries.ChannelQueryError as exc:
+        return _error(400, str(exc))
 
 
 @require_GET
@@ -324,11 +323,12 @@ async def channel_users_view(request: HttpRequest, app_id: str, channel: str) ->
     if refused is not None:
         return refused
     assert app is not None
-    if channel_type(channel) != "presence":
-        return _error(400, "Users are only listed for presence channels.")
-    hub = await get_hub()
-    members, _ = await hub.state.presence_members(app.id, channel)
-    return JsonResponse({"users": [{"id": uid} for uid in members]})
+    state = (await get_hub()).state
+    try:
+        users = await queries.channel_users(state, app.id, channel)
+    except queries.ChannelQueryError as exc:
+        return _error(400, str(exc))
+    return JsonResponse({"users": [{"id": uid} for uid in users]})
 
 
 @csrf_exempt

@@ -46,9 +46,16 @@ def test_a_plain_users_token_cannot_send_mail_or_broadcast_but_staff_can() -> No
                 url, body, content_type="application/json", headers=bearer(scope, staff)
             )
         assert allowed.status_code == 202, (url, allowed.content)
+    # Reading every channel of the site is site-wide too.
+    channels = "/api/v1/realtime/channels/"
+    assert client.get(channels, headers=bearer("realtime:trigger", plain)).status_code == 403
+    listed = client.get(channels, headers=bearer("realtime:trigger", staff))
+    assert listed.status_code == 200, listed.content
+    assert listed.json() == {"channels": {}}  # a process without sockets or Redis knows none
     # A session user is held to the same rule.
     client.force_login(plain)
     assert client.get("/api/v1/mail/mailables/").status_code == 403
+    assert client.get(channels).status_code == 403
     # What is the user's own stays open to them: their rate-limit usage.
     assert client.get("/api/v1/throttling/usage/").status_code == 200
 

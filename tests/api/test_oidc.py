@@ -26,19 +26,15 @@ pytestmark = [
 def oidc_server(
     django_db_setup: Any, django_db_blocker: Any, tmp_path: Path
 ) -> Iterator[ServerProcess]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from django.db import connection
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = tmp_path / "oidc.pem"
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    from forge_suite.api import oidc_key
+
+    pem = tmp_path / "keys" / "oidc.pem"
+    assert oidc_key(pem) is None  # not made unless asked
+    assert oidc_key(pem, create=True) == pem.read_text()
+    assert pem.stat().st_mode & 0o777 == 0o600
+    assert oidc_key(pem, create=True) == pem.read_text()  # kept, not replaced
     with django_db_blocker.unblock():
         name = str(connection.settings_dict["NAME"])
     env = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import os
 import re
 import subprocess
@@ -123,6 +124,16 @@ def test_quickstart_serves_a_site_whose_admin_login_works(tmp_path: Path) -> Non
             .decode()
         )
         assert "Please enter the correct username and password" in body
+
+        # OpenID Connect is on with the demo's own key, made on first start (owner-only).
+        assert (tmp_path / "oidc.pem").stat().st_mode & 0o777 == 0o600
+        discovery = json.loads(
+            urllib.request.urlopen(base + "/o/.well-known/openid-configuration", timeout=10).read()
+        )
+        assert "openid" in discovery["scopes_supported"]
+        keys = json.loads(urllib.request.urlopen(discovery["jwks_uri"], timeout=10).read())["keys"]
+        assert [(k["kty"], k["alg"]) for k in keys] == [("RSA", "RS256")]
+        assert "OpenID Connect: " in log.read_text()
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -1,16 +1,20 @@
 """The realtime endpoints of the API: pusher-js authorizes a private channel with an OAuth2
-bearer token through ``/api/v1/realtime/auth/``, and a machine token triggers an event through
-``/api/v1/realtime/events/`` that the subscriber receives."""
+bearer token through ``/api/v1/realtime/auth/``, a machine token triggers an event through
+``/api/v1/realtime/events/`` that the subscriber receives, and reads what Pusher's HTTP API
+tells about channels through ``/api/v1/realtime/channels/``."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 import requests
 from django.db import connection
 
+from tests.realtime.harness import APP
 from tests.support.oauth import issue_token
+from tests.support.pusher_storm import close_all, storm
 
 pytestmark = [
     pytest.mark.slow,
@@ -79,3 +83,61 @@ def test_pusher_js_authorizes_through_the_api_and_receives_an_api_triggered_even
         )
         assert refused.status_code == 400, (body, refused.content)
         assert field in refused.json(), refused.json()
+
+
+@pytest.mark.parametrize("shared", ["memory", "redis"])
+def test_channel_information_through_the_api(shared: str, request: Any) -> None:
+    """With the in-memory state the ASGI server's own hub answers; with Redis every process."""
+    env = {"FORGE_RT_DB_NAME": str(connection.settings_dict["NAME"])}
+    if shared == "redis":
+        server = request.getfixturevalue("redis_servers")(**env)
+    else:
+        server = request.getfixturevalue("start_server")(**env)
+    reader = {"Authorization": f"Bearer {issue_token('realtime:trigger')}"}
+
+    def get(path: str, headers: dict[str, str] | None = None, **params: str) -> Any:
+        url = f"{server.url}/api/v1/realtime/{path}"
+        return requests.get(
+            url, params=params, headers=reader if headers is None else headers, timeout=10
+        )
+
+    async def scenario() -> None:
+        news = await storm(server.port, APP["key"], APP["secret"], 3, lambda i: "news")
+        room = await storm(
+            server.port, APP["key"], APP["secret"], 2, lambda i: "presence-room.1", user_prefix="u"
+        )
+        assert news.failures == []
+        assert room.failures == []
+        try:
+            listed = await asyncio.to_thread(get, "channels/")
+            assert listed.status_code == 200, listed.content
+            assert listed.json() == {"channels": {"news": {}, "presence-room.1": {}}}
+            presence = await asyncio.to_thread(
+                get, "channels/", filter_by_prefix="presence-", info="user_count"
+            )
+            assert presence.json() == {"channels": {"presence-room.1": {"user_count": 2}}}
+            one = await asyncio.to_thread(get, "channels/news/", info="subscription_count")
+            assert one.json() == {"occupied": True, "subscription_count": 3}
+            empty = await asyncio.to_thread(get, "channels/quiet/")
+            assert empty.json() == {"occupied": False}
+            users = await asyncio.to_thread(get, "channels/presence-room.1/users/")
+            assert sorted(u["id"] for u in users.json()["users"]) == ["u0", "u1"]
+        finally:
+            await close_all(news.clients + room.clients)
+
+    asyncio.run(scenario())
+
+    for path, params, field in (
+        ("channels/", {"info": "subscription_count"}, "info"),  # not for the list
+        ("channels/", {"info": "user_count"}, "info"),  # needs the presence- prefix
+        ("channels/news/", {"info": "user_count"}, "info"),  # not a presence channel
+        ("channels/news/users/", {}, "channel"),
+        ("channels/bad channel!/", {}, "channel"),
+    ):
+        refused = get(path, None, **params)
+        assert refused.status_code == 400, (path, refused.content)
+        assert field in refused.json(), refused.json()
+    assert get("channels/", app="nope").status_code == 404
+    assert get("channels/", headers={}).status_code == 401
+    wrong = {"Authorization": f"Bearer {issue_token('realtime:auth')}"}
+    assert get("channels/", headers=wrong).status_code == 403

@@ -170,3 +170,25 @@ def test_encrypted_channel_without_a_master_key_is_a_clear_400(owner: Any) -> No
     )
     assert response.status_code == 400
     assert "encryption_master_key" in response.json()["error"]
+
+
+@pytest.mark.needs_apps("forge_suite.api")
+def test_a_bearer_token_needs_the_realtime_auth_scope(owner: Any, settings: Any) -> None:
+    from tests.support.oauth import bearer
+
+    client = Client()
+    data = {"socket_id": "1.2", "channel_name": "private-orders.7"}
+    refused = client.post("/broadcasting/auth", data, headers=bearer("jobs:read", owner))
+    assert refused.status_code == 403
+    assert "realtime:auth" in refused.json()["error"]
+    allowed = client.post("/broadcasting/auth", data, headers=bearer("realtime:auth", owner))
+    assert allowed.status_code == 200, allowed.content
+    signin = client.post(
+        "/broadcasting/user-auth", {"socket_id": "1.2"}, headers=bearer("x", owner)
+    )
+    assert signin.status_code == 403
+    # A project's own scope names replace the default.
+    settings.FORGE = {"REALTIME": {**settings.FORGE["REALTIME"], "BEARER_SCOPES": ["chat"]}}
+    assert client.post("/broadcasting/auth", data, headers=bearer("chat", owner)).status_code == 200
+    refused = client.post("/broadcasting/auth", data, headers=bearer("realtime:auth", owner))
+    assert refused.status_code == 403

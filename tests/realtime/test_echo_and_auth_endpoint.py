@@ -78,14 +78,14 @@ def test_pusher_js_authorizes_with_bearer_token_and_signs_in(
     AccessToken.objects.create(
         user=owner,
         token="token-owner-7",
-        scope="read",
+        scope="realtime:auth",
         expires=timezone.now() + timedelta(hours=1),
     )
     stranger = get_user_model().objects.create_user("stranger", password="x")
     AccessToken.objects.create(
         user=stranger,
         token="token-stranger",
-        scope="read",
+        scope="realtime:auth",
         expires=timezone.now() + timedelta(hours=1),
     )
     server = redis_servers(FORGE_RT_DB_NAME=str(connection.settings_dict["NAME"]))

@@ -113,7 +113,12 @@ class Command(BaseCommand):
             },
         )
         state = "created" if created else "exists"
+        if settings.OAUTH2_PROVIDER.get("OIDC_ENABLED") and spa.algorithm != model.RS256_ALGORITHM:
+            spa.algorithm = model.RS256_ALGORITHM  # ID tokens signed with the OIDC key
+            spa.save(update_fields=["algorithm"])
         self.stdout.write(f"   Chat SPA (public, code + PKCE) {state}: client_id {spa.client_id}")
+        if spa.algorithm:
+            self.stdout.write(f"   OpenID Connect: {url}o/.well-known/openid-configuration")
         machine = model.objects.filter(name="Reports machine").first()
         if machine is not None:
             self.stdout.write(
