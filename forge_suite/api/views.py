@@ -3,24 +3,70 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework import status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.exceptions import APIException
 from rest_framework.pagination import BasePagination
 from rest_framework.throttling import BaseThrottle
 
 from forge_suite.api.conf import app_settings
 from forge_suite.api.pagination import ForgeCursorPagination
 from forge_suite.api.permissions import ScopeOrPermission
+from forge_suite.core.exceptions import ServiceUnavailable
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
 else:
     _PermissionClass = Any
 
-__all__ = ["ApiThrottle", "ForgeApiMixin", "api_policy", "mark_client"]
+__all__ = ["ApiThrottle", "ForgeApiMixin", "Unavailable", "api_policy", "mark_client"]
+
+logger = logging.getLogger("forge_suite.api")
+
+
+class Unavailable(APIException):
+    """503: a service the request needs (Redis, the job broker...) is down or does not answer.
+
+    The answer carries ``Retry-After``; what the request would have changed is left as it was.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service this request needs is unavailable; nothing was changed."
+    default_code = "service_unavailable"
+    retry_after = 5
+
+
+@functools.cache
+def _outages() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean "a backing service is down or hangs", not a bug."""
+    kinds: list[type[BaseException]] = [ServiceUnavailable, ConnectionError, TimeoutError]
+    try:
+        import redis
+
+        kinds += [redis.ConnectionError, redis.TimeoutError]
+    except ImportError:  # pragma: no cover - redis comes with the suite
+        pass
+    try:
+        from kombu.exceptions import OperationalError
+
+        kinds.append(OperationalError)
+    except ImportError:  # pragma: no cover - without Celery there is no broker
+        pass
+    return tuple(kinds)
+
+
+def _service_of(exc: BaseException) -> str:
+    module = type(exc).__module__.split(".")[0]
+    if module == "redis" or "redis" in type(exc).__name__.lower():
+        return "Redis"
+    if module in {"kombu", "amqp", "celery"}:
+        return "The job broker"
+    return "A service this request needs"
 
 
 def _client_key(group: str, request: Any) -> str:
@@ -115,3 +161,15 @@ class ForgeApiMixin:
     #: True when the view only touches the requesting user's own things: then any signed-in
     #: user may call it without a Django permission (see ScopeOrPermission).
     user_scoped = False
+
+    def handle_exception(self, exc: Exception) -> Any:
+        """A backing service that is down or hangs is a 503 with a message, not a 500."""
+        if isinstance(exc, _outages()) and not isinstance(exc, APIException):
+            view = type(self).__name__
+            logger.warning("forge_api: %s answered 503: %s: %s", view, type(exc).__name__, exc)
+            service = _service_of(exc)
+            exc = Unavailable(f"{service} is unavailable; nothing was changed. Try again later.")
+        response = super().handle_exception(exc)  # type: ignore[misc]
+        if isinstance(exc, Unavailable):
+            response["Retry-After"] = str(exc.retry_after)
+        return response

@@ -203,6 +203,13 @@ DEFAULTS: dict[str, Option] = {
     "WEBHOOK_BATCH_SIZE": Option(
         20, int, "Most events in one webhook body (Pusher: 20).", validator=positive
     ),
+    "PUBLISH_TIMEOUT": Option(
+        5.0,
+        (int, float),
+        "Seconds a broadcast waits for the channel layer before raising LayerUnavailable "
+        "(a layer whose Redis hangs would otherwise block the caller for ever).",
+        validator=positive,
+    ),
     "WEBHOOK_TIMEOUT": Option(
         5.0, (int, float), "Seconds to wait for a webhook receiver.", validator=positive
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forge_suite.core.exceptions import ForgeError
+from forge_suite.core.exceptions import ForgeError, ServiceUnavailable
 
 
 class RealtimeError(ForgeError):
@@ -19,6 +19,11 @@ class InvalidChannelName(RealtimeError, ValueError):
 
 class InvalidEvent(RealtimeError, ValueError):
     """An event to broadcast is malformed (name, data size, destination)."""
+
+
+class LayerUnavailable(RealtimeError, ServiceUnavailable):
+    """The channel layer did not take a message within ``PUBLISH_TIMEOUT`` seconds (down or
+    hanging); the message was not delivered."""
 
 
 class ProtocolError(RealtimeError):

@@ -6,12 +6,14 @@ bookkeeping) import it without importing each other.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
 from forge_suite.realtime.conf import app_settings
+from forge_suite.realtime.exceptions import LayerUnavailable
 
 __all__ = ["MESSAGE_TYPE", "Connection", "event_frame", "layer", "publish"]
 
@@ -54,8 +56,17 @@ async def publish(message: dict[str, Any]) -> None:
     ``message["items"]`` lists ``[channel, frame]``, ``[channel, frame, except_socket_id]`` or
     ``[channel, frame, except_socket_id, version]`` (only to sockets whose presence member
     list is older than ``version``); ``message["except"]`` leaves one socket out of every item.
+    Raises :class:`LayerUnavailable` when the layer does not take it within
+    ``PUBLISH_TIMEOUT`` seconds.
     """
-    await layer().group_send(app_settings.GROUP, {"type": MESSAGE_TYPE, **message})
+    timeout = float(app_settings.PUBLISH_TIMEOUT)
+    try:
+        async with asyncio.timeout(timeout):
+            await layer().group_send(app_settings.GROUP, {"type": MESSAGE_TYPE, **message})
+    except TimeoutError as exc:
+        raise LayerUnavailable(
+            f"The channel layer did not take the message within {timeout:g} s."
+        ) from exc
 
 
 def event_frame(event: str, channel: str | None, data: Any, user_id: str | None = None) -> str:

@@ -14,12 +14,12 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from forge_suite.api.views import ForgeApiMixin
+from forge_suite.api.views import ForgeApiMixin, Unavailable
 from forge_suite.scheduling.exceptions import (
     BrokerNotConfigured,
     BrokerUnavailable,
@@ -34,12 +34,6 @@ from forge_suite.scheduling.publish import send_task
 from forge_suite.scheduling.scheduler import RUNNER_TASK, get_schedule, run_event
 
 __all__ = ["FailedJobSerializer", "JobRunSerializer", "urlpatterns"]
-
-
-class ServiceUnavailable(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The job broker cannot be reached; nothing was changed."
-    default_code = "broker_unavailable"
 
 
 class JobRunSerializer(serializers.ModelSerializer[JobRun]):
@@ -145,7 +139,7 @@ class FailedJobViewSet(
         except UnknownTask as exc:
             raise ValidationError({"task_name": [str(exc)]}) from exc
         except (BrokerUnavailable, BrokerNotConfigured) as exc:
-            raise ServiceUnavailable(str(exc)) from exc
+            raise Unavailable(str(exc)) from exc
         return Response({"task_id": task_id}, status=status.HTTP_202_ACCEPTED)
 
     def perform_destroy(self, instance: FailedJob) -> None:
@@ -219,7 +213,7 @@ class ScheduleViewSet(ForgeApiMixin, viewsets.ViewSet):
         try:
             result = send_task(RUNNER_TASK, args=[event.name], **options)
         except SchedulingError as exc:
-            raise ServiceUnavailable(str(exc)) from exc
+            raise Unavailable(str(exc)) from exc
         return Response(
             {"task_id": str(result.id), "status": "sent"}, status=status.HTTP_202_ACCEPTED
         )

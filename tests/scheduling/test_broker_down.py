@@ -150,3 +150,24 @@ def test_retrying_a_job_whose_task_is_gone_is_refused(broker: Callable[[str], No
     with pytest.raises(CommandError, match="1 of 1 failed jobs could not be retried"):
         call_command("jobs_retry", str(failed.pk), stdout=StringIO(), stderr=StringIO())
     assert_unchanged(failed)
+
+
+@pytest.mark.needs_apps("forge_suite.api")
+@pytest.mark.parametrize("state", ["down", "hangs"])
+def test_api_retry_with_the_broker_down_or_hanging_is_a_503_and_changes_nothing(
+    broker: Callable[[str], None], hanging_server: HangingServer, state: str
+) -> None:
+    from tests.support.oauth import bearer
+
+    port = hanging_server.port if state == "hangs" else 1
+    broker(f"redis://127.0.0.1:{port}/0")
+    failed = failed_job()
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    with override_settings(FORGE={"SCHEDULING": {"PUBLISH_TIMEOUT": 0.5}}):
+        response = Client().post(
+            f"/api/v1/jobs/failed/{failed.pk}/retry/", headers=bearer("jobs:write", root)
+        )
+    assert response.status_code == 503, response.content
+    assert "nothing" in response.json()["detail"]
+    assert response["Retry-After"] == "5"
+    assert_unchanged(failed)
