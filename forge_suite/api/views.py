@@ -7,10 +7,12 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import BasePagination
 from rest_framework.throttling import BaseThrottle
 
@@ -24,7 +26,14 @@ if TYPE_CHECKING:
 else:
     _PermissionClass = Any
 
-__all__ = ["ApiThrottle", "ForgeApiMixin", "Unavailable", "api_policy", "mark_client"]
+__all__ = [
+    "ApiThrottle",
+    "ContentTooLarge",
+    "ForgeApiMixin",
+    "Unavailable",
+    "api_policy",
+    "mark_client",
+]
 
 logger = logging.getLogger("forge_suite.api")
 
@@ -39,6 +48,14 @@ class Unavailable(APIException):
     default_detail = "A service this request needs is unavailable; nothing was changed."
     default_code = "service_unavailable"
     retry_after = 5
+
+
+class ContentTooLarge(APIException):
+    """413: the request body is larger than Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "content_too_large"
 
 
 @functools.cache
@@ -163,7 +180,14 @@ class ForgeApiMixin:
     user_scoped = False
 
     def handle_exception(self, exc: Exception) -> Any:
-        """A backing service that is down or hangs is a 503 with a message, not a 500."""
+        """A backing service that is down or hangs is a 503 with a message, a body over
+        Django's limits a 413 or 400 with one: never a 500 or Django's HTML error page."""
+        if isinstance(exc, RequestDataTooBig):
+            most = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            exc = ContentTooLarge(f"The request body is larger than {most:,} bytes.")
+        elif isinstance(exc, TooManyFieldsSent):
+            most = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+            exc = ParseError(f"The request has more than {most:,} form fields.")
         if isinstance(exc, _outages()) and not isinstance(exc, APIException):
             view = type(self).__name__
             logger.warning("forge_api: %s answered 503: %s: %s", view, type(exc).__name__, exc)

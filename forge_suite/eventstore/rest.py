@@ -29,6 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forge_suite.api.serializers import StrictSerializer
 from forge_suite.api.views import ForgeApiMixin
 from forge_suite.eventstore.events import RecordedEvent
 from forge_suite.eventstore.exceptions import ConcurrencyError, EventStoreError
@@ -72,7 +73,7 @@ class RecordedEventSerializer(serializers.Serializer[Any]):
         return position_text(event.transaction_id, event.position)
 
 
-class NewEventSerializer(serializers.Serializer[Any]):
+class NewEventSerializer(StrictSerializer):
     type = serializers.CharField(max_length=255)
     data = serializers.DictField()  # type: ignore[assignment]
     metadata = serializers.DictField(required=False)
@@ -98,7 +99,7 @@ class ExpectedVersionField(serializers.Field[Any, Any, Any, Any]):
         return value
 
 
-class AppendSerializer(serializers.Serializer[Any]):
+class AppendSerializer(StrictSerializer):
     expected_version = ExpectedVersionField(required=False, help_text='default "any"')
     events = NewEventSerializer(many=True, allow_empty=False, max_length=100)  # type: ignore[call-arg]
 

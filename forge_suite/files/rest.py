@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from forge_suite.api.pagination import ForgeCursorPagination
+from forge_suite.api.serializers import StrictSerializer
 from forge_suite.api.views import ForgeApiMixin
 from forge_suite.files.access import can_access
 from forge_suite.files.models import StoredFile
@@ -54,7 +55,7 @@ class StoredFileSerializer(serializers.ModelSerializer[StoredFile]):
         read_only_fields = fields
 
 
-class LinkRequestSerializer(serializers.Serializer[Any]):
+class LinkRequestSerializer(StrictSerializer):
     expires = serializers.IntegerField(min_value=1, max_value=MAX_EXPIRES, default=3600)
 
 

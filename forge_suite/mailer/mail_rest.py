@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from forge_suite.api.conf import app_settings as api_settings
+from forge_suite.api.serializers import StrictSerializer
 from forge_suite.api.views import ForgeApiMixin
 from forge_suite.mailer.exceptions import MailerError
 from forge_suite.mailer.mailable import Mailable
@@ -35,7 +36,7 @@ def sendable() -> dict[str, type[Mailable]]:
     return {str(dotted): import_string(str(dotted)) for dotted in api_settings.MAILABLES}
 
 
-class SendSerializer(serializers.Serializer[Any]):
+class SendSerializer(StrictSerializer):
     mailable = serializers.CharField(max_length=255)
     to = serializers.ListField(child=serializers.EmailField(), min_length=1)
     cc = serializers.ListField(child=serializers.EmailField(), required=False, default=list)

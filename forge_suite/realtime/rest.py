@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from forge_suite.api.serializers import StrictSerializer
 from forge_suite.api.views import ForgeApiMixin
 from forge_suite.realtime import queries
 from forge_suite.realtime.broadcasting import broadcast
@@ -94,7 +95,7 @@ class ChannelAuthView(ForgeApiMixin, APIView):
         return Response(body, status=code)
 
 
-class EventSerializer(serializers.Serializer[Any]):
+class EventSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     channels = serializers.ListField(
         child=serializers.CharField(max_length=200), min_length=1, max_length=100

@@ -73,6 +73,9 @@ def test_upload_list_describe_and_link(
     )
     assert too_long.status_code == 400
     assert "expires" in too_long.json()
+    misspelt = requests.post(f"{files}{key}/url/", json={"expire": 5}, headers=writer, timeout=10)
+    assert misspelt.status_code == 400
+    assert "expire" in misspelt.json()
 
     # Ben cannot see Ann's private file; read scope cannot upload; a machine token has no files.
     other = bearer("files:read files:write", ben)
