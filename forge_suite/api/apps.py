@@ -13,7 +13,7 @@ class ApiConfig(AppConfig):
         from django.core import checks
 
         from forge_suite.api import checks as api_checks
-        from forge_suite.api import conf
+        from forge_suite.api import conf, schema
 
-        del conf  # imported to register FORGE["API"]
+        del conf, schema  # imported to register FORGE["API"] and the OpenAPI scheme
         checks.register(api_checks.check_schema_class, checks.Tags.compatibility)

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from forge_suite.api.conf import app_settings
+from forge_suite.api.schema import schema_settings
 
 __all__ = [
     "MOUNTS",
@@ -28,6 +29,7 @@ __all__ = [
     "api_patterns",
     "app_patterns",
     "oauth_patterns",
+    "openapi_schema",
     "urlpatterns",
 ]
 
@@ -53,18 +55,28 @@ def app_patterns() -> list[URLPattern | URLResolver]:
     ]
 
 
+def _schema_urlconf() -> list[URLPattern | URLResolver]:
+    # Only the API's own endpoints (the schema and docs views are not in it).
+    return [path(str(app_settings.PREFIX), include(app_patterns()))]
+
+
+def openapi_schema() -> dict[str, Any]:
+    """The OpenAPI 3 document of the API, as ``api/v1/schema/`` serves it (the docs build and
+    ``manage.py api_schema`` write it to a file)."""
+    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.settings import patched_settings
+
+    with patched_settings(schema_settings()):
+        generator = SchemaGenerator(patterns=_schema_urlconf())
+        return dict(generator.get_schema(request=None, public=True))
+
+
 class SchemaView(SpectacularAPIView):
     """The OpenAPI 3 document of the API alone (not of the project's other DRF views)."""
 
-    custom_settings: dict[str, Any] = {
-        "TITLE": "Forge Suite API",
-        "VERSION": "1",
-        "COMPONENT_SPLIT_REQUEST": True,
-    }
-
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
-        # Only the API's own endpoints (the schema and docs views are not in it).
-        self.urlconf = [path(str(app_settings.PREFIX), include(app_patterns()))]  # type: ignore[assignment]
+        self.custom_settings = schema_settings()
+        self.urlconf = _schema_urlconf()  # type: ignore[assignment]
         return super().get(request, *args, **kwargs)
 
 

@@ -219,6 +219,7 @@ class ChannelsView(_ChannelQueryView):
     """Occupied channels, optionally those starting with a prefix (Pusher's ``GET channels``)."""
 
     @extend_schema(
+        operation_id="realtime_channels_list",
         parameters=[ChannelsQuery],
         responses={
             200: inline_serializer(
@@ -246,6 +247,7 @@ class ChannelView(_ChannelQueryView):
     """Whether a channel is occupied, and its subscription count, user count or cached event."""
 
     @extend_schema(
+        operation_id="realtime_channel_retrieve",
         parameters=[ChannelQuery],
         responses={
             200: inline_serializer(
@@ -273,6 +275,7 @@ class ChannelUsersView(_ChannelQueryView):
     """The members of a presence channel (Pusher's ``GET channels/<name>/users``)."""
 
     @extend_schema(
+        operation_id="realtime_channel_users",
         responses={
             200: inline_serializer(
                 "ChannelUsers",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
@@ -32,6 +33,15 @@ def test_the_schema_validates_and_every_operation_answers(
     ).json()
     validate(schema)
     assert schema["info"]["title"] == "Forge Suite API"
+    # Each operation names the scopes its view asks for; the flows point at our endpoints.
+    retry = schema["paths"]["/api/v1/jobs/failed/{id}/retry/"]["post"]
+    assert {"oauth2": ["jobs:write"]} in retry["security"]
+    runs = schema["paths"]["/api/v1/jobs/runs/"]["get"]
+    assert {"oauth2": ["jobs:read"]} in runs["security"]
+    flows = schema["components"]["securitySchemes"]["oauth2"]["flows"]
+    assert flows["clientCredentials"]["tokenUrl"] == "/o/token/"
+    assert flows["authorizationCode"]["authorizationUrl"] == "/o/authorize/"
+    assert "jobs:write" in flows["clientCredentials"]["scopes"]
 
     run = JobRun.objects.create(task_name="t", task_id="r-1", started_at=timezone.now())
     failed = FailedJob.objects.create(task_name="forge_scheduling.run_scheduled_event", task_id="f")
@@ -67,3 +77,27 @@ def test_the_docs_page_uses_bundled_assets(api_server: ServerProcess) -> None:
     html = page.content.decode()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
+
+
+def test_api_schema_command_writes_the_served_document(tmp_path: Any) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+    from django.test import Client
+
+    out = StringIO()
+    target = tmp_path / "openapi.json"
+    call_command("api_schema", file=str(target), validate=True, stdout=out)
+    written = json.loads(target.read_text())
+    served = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    assert written["paths"].keys() == served["paths"].keys()
+    assert f"({len(written['paths'])} paths)" in out.getvalue()
+
+    yaml_out = StringIO()
+    call_command("api_schema", stdout=yaml_out)
+    assert yaml_out.getvalue().startswith("openapi: 3")
+
+    (tmp_path / "taken").write_text("a file, not a folder")
+    with pytest.raises(CommandError, match="Cannot write"):
+        call_command("api_schema", file=str(tmp_path / "taken" / "openapi.json"))
