@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 
 from tests.settings import *  # noqa: F403
-from tests.settings import DATABASES, TEMPLATES
+from tests.settings import DATABASES, MIDDLEWARE, TEMPLATES
 
 DATABASES["default"]["NAME"] = os.environ["FORGE_API_DB_NAME"]
+# Request ids on every answer, as a project with forge_suite.observability has them.
+MIDDLEWARE = ["forge_suite.observability.middleware.RequestIdMiddleware", *MIDDLEWARE]
 LOGIN_URL = "/admin/login/"  # the authorization endpoint sends users there first
 # A daily limit: GCRA gives back one request per 86 s, so usage figures do not drain during a
 # test, however slow the machine.

@@ -65,9 +65,16 @@ def test_the_schema_validates_and_every_operation_answers(
             body = response.content[:2000]
             assert response.status_code < 500 or response.status_code == 503, (url, body)
             assert response.status_code not in {401, 403}, (url, body)
+            assert len(response.headers.get("X-Request-ID", "")) >= 16, (url, response.headers)
             walked.append((method, template))
     assert {template for _, template in walked} == set(schema["paths"])
     assert ("delete", "/api/v1/jobs/failed/{id}/") in walked
+    # Refusals carry one too, and a caller's valid id comes back.
+    anonymous = requests.get(f"{client.base}/api/v1/jobs/runs/", timeout=10)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["X-Request-ID"]
+    mine = session.get(f"{client.base}/api/v1/jobs/runs/", headers={"X-Request-ID": "a" * 32})
+    assert mine.headers["X-Request-ID"] == "a" * 32
 
 
 def test_the_docs_page_uses_bundled_assets(api_server: ServerProcess) -> None:
