@@ -20,3 +20,6 @@ class EventstoreConfig(AppConfig):
             tasks,
             webhooks,
         )
+        from forge_suite.eventstore.embedded import connect_worker_signals
+
+        connect_worker_signals()

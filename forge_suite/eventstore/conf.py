@@ -75,6 +75,14 @@ DEFAULTS: dict[str, Option] = {
         "Dotted paths of the Projector classes that `eventstore_worker` runs.",
         import_string=True,
     ),
+    "RUN_IN_WORKER": Option(
+        None,
+        bool,
+        "Run the eventstore loop (PROJECTIONS, outbox retries) in a thread of every Celery "
+        "worker's main process (`manage.py worker`). None: when PROJECTIONS is set; False when "
+        "`manage.py eventstore_worker` runs them instead.",
+        nullable=True,
+    ),
 }
 
 app_settings = AppSettings("EVENTSTORE", DEFAULTS)
