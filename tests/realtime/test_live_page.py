@@ -44,12 +44,25 @@ def test_staff_see_processes_busiest_channels_and_members(
         client = Client()
         assert client.get("/broadcasting/live").status_code == 302  # to the admin login
         client.force_login(staff)
-        response = client.get("/broadcasting/live")
-        assert response.status_code == 200
-        page = response.content.decode()
-        assert "App shop (3): 5 connections" in page
-        assert "<td>web-1</td><td>3</td>" in page
-        assert page.index("<td>orders</td><td>5</td>") < page.index("<td>quiet</td><td>2</td>")
-        assert "<td>presence-room.1</td><td>2</td><td>uweb-1, uweb-2</td>" in page
+        # The admin index links the page for staff allowed to view it; both addresses show
+        # the same figures.
+        assert client.get("/admin/forge_realtime/liveoverview/").status_code == 403
+        from django.contrib.auth.models import Permission
+
+        staff.user_permissions.add(Permission.objects.get(codename="view_liveoverview"))
+        index = client.get("/admin/").content.decode()
+        assert 'href="/admin/forge_realtime/liveoverview/"' in index
+        for url in ("/broadcasting/live", "/admin/forge_realtime/liveoverview/"):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            page = response.content.decode()
+            assert "App shop (3): 5 connections" in page
+            assert "<td>web-1</td><td>3</td>" in page
+            assert page.index("<td>orders</td><td>5</td>") < page.index("<td>quiet</td><td>2</td>")
+            assert "<td>presence-room.1</td><td>2</td><td>uweb-1, uweb-2</td>" in page
+        # A signed-in user without the view permission does not get it.
+        plain = django_user_model.objects.create_user("plain", password="x", is_staff=False)
+        client.force_login(plain)
+        assert client.get("/admin/forge_realtime/liveoverview/").status_code == 302
     finally:
         async_to_sync(clean)()
