@@ -23,7 +23,9 @@ def oauth2_provider_settings(
       family, expired after 30 days (removed by ``cleartokens``);
     - the suite's scopes (:data:`~forge_suite.api.scopes.SCOPES`), ``openid`` with OpenID
       Connect when an RSA private key (PEM) is given;
-    - redirect URIs over https only, http too with ``debug``.
+    - redirect URIs over https only, http too with ``debug``;
+    - scopes narrowed per application where the admin says so (*Application scopes*): a
+      client asking for more gets ``invalid_scope``.
 
     ``overrides`` are django-oauth-toolkit setting names and win over all of the above.
     """
@@ -38,6 +40,8 @@ def oauth2_provider_settings(
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if debug else ["https"],
         "ERROR_RESPONSE_WITH_SCOPES": True,
+        # Per-application scopes (forge_suite.api.models.ApplicationScopes, in the admin).
+        "SCOPES_BACKEND_CLASS": "forge_suite.api.scope_backend.ApplicationScopesBackend",
     }
     if oidc_rsa_private_key:
         scopes["openid"] = "Sign you in (OpenID Connect)"

@@ -180,3 +180,29 @@ def test_schedules_are_listed_and_one_runs_now(
     assert not AccessToken.objects.filter(token="expired-one").exists()
     missing = writer.post(f"{client.base}/api/v1/jobs/schedules/no.such.event/run/")
     assert missing.status_code == 404
+
+
+def test_an_application_gets_only_the_scopes_the_admin_allows_it(
+    machine_client: Callable[..., MachineClient],
+) -> None:
+    from oauth2_provider.models import get_application_model
+
+    from forge_suite.api.models import ApplicationScopes
+
+    client = machine_client("reports-only")
+    application = get_application_model().objects.get(client_id=client.client_id)
+    ApplicationScopes.objects.create(application=application, scopes="jobs:read health:read")
+
+    allowed = client.session(["jobs:read"])
+    assert allowed.get(f"{client.base}/api/v1/jobs/runs/").status_code == 200
+    refused = requests.post(
+        client.token_url,
+        data={"grant_type": "client_credentials", "scope": "jobs:read jobs:write"},
+        auth=(client.client_id, client.secret),
+        timeout=10,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_scope"
+    # An application without a row may still ask for any scope of the server.
+    other = machine_client("unrestricted")
+    assert other.session(["jobs:write"]).token["scope"] == ["jobs:write"]

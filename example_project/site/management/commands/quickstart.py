@@ -116,6 +116,7 @@ class Command(BaseCommand):
         if settings.OAUTH2_PROVIDER.get("OIDC_ENABLED") and spa.algorithm != model.RS256_ALGORITHM:
             spa.algorithm = model.RS256_ALGORITHM  # ID tokens signed with the OIDC key
             spa.save(update_fields=["algorithm"])
+        self._limit_scopes(spa, "realtime:auth notifications:read notifications:write openid")
         self.stdout.write(f"   Chat SPA (public, code + PKCE) {state}: client_id {spa.client_id}")
         if spa.algorithm:
             self.stdout.write(f"   OpenID Connect: {url}o/.well-known/openid-configuration")
@@ -132,11 +133,21 @@ class Command(BaseCommand):
             authorization_grant_type=model.GRANT_CLIENT_CREDENTIALS,
             client_secret=secret,  # stored hashed
         )
+        self._limit_scopes(machine, "jobs:read health:read events:read mail:read")
         self.stdout.write(
             self.style.SUCCESS(
                 f"   Reports machine (client credentials) created: client_id "
                 f"{machine.client_id} secret {secret}   (shown once)"
             )
+        )
+
+    @staticmethod
+    def _limit_scopes(application: Any, scopes: str) -> None:
+        """What the demo client may request (admin: API > Application scopes)."""
+        from forge_suite.api.models import ApplicationScopes
+
+        ApplicationScopes.objects.get_or_create(
+            application=application, defaults={"scopes": scopes}
         )
 
     def _ensure_admin(self, username: str) -> str | None:
