@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from forge_suite.core.conf import AppSettings, Option
-from forge_suite.core.validators import positive
+from forge_suite.core.validators import non_negative, positive
 
 #: Per-app options and their defaults; each entry of ``APPS`` may override them.
 APP_DEFAULTS: dict[str, Any] = {
@@ -199,6 +199,13 @@ DEFAULTS: dict[str, Option] = {
         (int, float),
         "Seconds a process collects webhook events before posting them (Pusher: 250 ms).",
         validator=positive,
+    ),
+    "WEBHOOK_LEAVE_DELAY": Option(
+        3.0,
+        (int, float),
+        "Seconds channel_vacated and member_removed webhooks wait; a join meanwhile (a page "
+        "reload, a quick reconnect) cancels both (Pusher: up to 3 s). 0 sends them at once.",
+        validator=non_negative,
     ),
     "WEBHOOK_BATCH_SIZE": Option(
         20, int, "Most events in one webhook body (Pusher: 20).", validator=positive

@@ -73,7 +73,7 @@ class Hub:
         self.metrics = metrics()
         self.layer = layer()
         self.book = Bookkeeper(self)
-        self.webhooks = WebhookBatcher()
+        self.webhooks = WebhookBatcher(self.state)
         self._cache_missed: dict[tuple[str, str], float] = {}
         self.layer_channel = ""
         self._tasks: list[asyncio.Task[None]] = []

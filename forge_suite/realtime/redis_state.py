@@ -205,6 +205,15 @@ return admitted
 """
 
 
+#: Delete KEYS[1] if it holds ARGV[1]: the owner of a held leave claims it, once.
+_CLAIM = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -232,6 +241,7 @@ class RedisState:
         self._alive = self.redis.register_script(_ALIVE)
         self._refresh = self.redis.register_script(_REFRESH)
         self._admit = self.redis.register_script(_ADMIT)
+        self._claim = self.redis.register_script(_CLAIM)
 
     def _members_key(self, app: str, channel: str) -> str:
         return f"{self.prefix}:{app}:presence:{channel}"
@@ -373,6 +383,17 @@ class RedisState:
         flat = await self.redis.hgetall(f"{self.prefix}:{app}:conns")
         alive = {_text(p) for p in await self.redis.zrangebyscore(self._procs_key, now, "+inf")}
         return {_text(p): int(n) for p, n in flat.items() if _text(p) in alive}
+
+    async def hold(self, key: str, token: str, seconds: float) -> None:
+        # Kept a little past the delay: the owner claims it when the delay is over.
+        ttl_ms = int((seconds + max(5.0, self.ttl)) * 1000)
+        await self.redis.set(f"{self.prefix}:held:{key}", token, px=ttl_ms)
+
+    async def unhold(self, key: str, token: str | None = None) -> bool:
+        name = f"{self.prefix}:held:{key}"
+        if token is None:
+            return bool(await self.redis.delete(name))
+        return bool(await self._claim(keys=[name], args=[token]))
 
     async def close(self) -> None:
         await self.redis.aclose()

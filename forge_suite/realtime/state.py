@@ -74,6 +74,16 @@ class State(Protocol):
 
     async def set_connections(self, counts: dict[str, int]) -> None: ...
     async def connections_by_process(self, app: str) -> dict[str, int]: ...
+
+    async def hold(self, key: str, token: str, seconds: float) -> None:
+        """Remember a held leave webhook (vacated, member_removed) under ``key``."""
+        ...
+
+    async def unhold(self, key: str, token: str | None = None) -> bool:
+        """Forget the held leave under ``key`` (only if it is ``token``'s when given); True
+        when there was one: the caller then owns it (sends it, or drops it and its join)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -87,6 +97,7 @@ class MemoryState:
         self.counts: dict[str, dict[str, int]] = defaultdict(dict)
         self.versions: dict[tuple[str, str], int] = defaultdict(int)
         self.connections: dict[str, int] = defaultdict(int)
+        self.held: dict[str, str] = {}
 
     def _prune(self, key: tuple[str, str, str]) -> dict[str, float]:
         now = time.time()
@@ -189,6 +200,16 @@ class MemoryState:
 
     async def connections_by_process(self, app: str) -> dict[str, int]:
         return {"this process": self.connections.get(app, 0)}
+
+    async def hold(self, key: str, token: str, seconds: float) -> None:
+        self.held[key] = token
+
+    async def unhold(self, key: str, token: str | None = None) -> bool:
+        found = self.held.get(key)
+        if found is None or (token is not None and found != token):
+            return False
+        del self.held[key]
+        return True
 
     async def close(self) -> None:
         return None

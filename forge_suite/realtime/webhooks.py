@@ -14,6 +14,11 @@ posts ``{"time_ms": ..., "events": [...]}`` signed with ``X-Pusher-Key`` and
 ``pusher.Pusher.validate_webhook`` accepts it. Occupied/vacated and member events come from
 atomic Redis counters, so each fires once for the cluster, not once per process.
 
+As on Pusher, ``channel_vacated`` and ``member_removed`` wait ``WEBHOOK_LEAVE_DELAY`` seconds
+(3): if the channel is occupied again (the member joins again) meanwhile, a page reload or a
+quick reconnect, neither the leave nor the join is sent. The held leave is kept in the shared
+state, so a reconnect to another server process cancels it too.
+
 Delivery runs as a ``forge_suite.scheduling`` job when that app is installed (retries with
 exponential backoff, then a FailedJob row); otherwise in a thread with a few retries.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import time
 import urllib.error
 import urllib.request
@@ -35,7 +41,11 @@ from forge_suite.realtime.conf import EVENT_TYPES, app_settings
 from forge_suite.realtime.registry import RealtimeApp, all_apps, get_app
 from forge_suite.realtime.signing import webhook_signature
 
-__all__ = ["EVENT_TYPES", "WebhookBatcher", "deliver_webhook", "delivery_job"]
+__all__ = ["EVENT_TYPES", "LEAVES", "WebhookBatcher", "deliver_webhook", "delivery_job"]
+
+#: Leave events held for ``WEBHOOK_LEAVE_DELAY``, and the join that cancels each.
+LEAVES = {"channel_vacated": "channel_occupied", "member_removed": "member_added"}
+_JOINS = {join: leave for leave, join in LEAVES.items()}
 
 logger = logging.getLogger("forge_suite.realtime")
 
@@ -104,13 +114,26 @@ def _send(app_id: str, url: str, body: str) -> None:
             time.sleep(0.5 * 2**attempt)
 
 
+def _held_key(app_id: str, name: str, fields: dict[str, Any]) -> str:
+    if name in ("channel_vacated", "channel_occupied"):
+        return f"{app_id}:channel:{fields['channel']}"
+    return f"{app_id}:member:{fields['channel']}:{fields['user_id']}"
+
+
 class WebhookBatcher:
     """Collects one process's webhook events and sends them in batches."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: Any = None) -> None:
         self.pending: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._task: asyncio.Task[None] | None = None
         self._apps: dict[str, RealtimeApp] = {}
+        #: where held leaves are kept (the hub's state; None: leaves are not held)
+        self.state = state
+        #: token -> (key, app id, event) of the leaves this process holds
+        self._held: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        #: the pending write of a held leave, per key (a join waits for it)
+        self._holding: dict[str, asyncio.Future[None]] = {}
+        self._timers: set[asyncio.Task[None]] = set()
 
     def wanted(self, app_id: str, name: str) -> bool:
         app = self._apps.get(app_id)
@@ -121,11 +144,68 @@ class WebhookBatcher:
 
     def add(self, app_id: str, name: str, **fields: Any) -> None:
         """Queue one event (dropped at once when no webhook of the app wants it)."""
-        if not self.wanted(app_id, name):
+        pair = LEAVES.get(name) or _JOINS.get(name)
+        if pair and self.state is not None and float(app_settings.WEBHOOK_LEAVE_DELAY) > 0:
+            if self.wanted(app_id, name) or self.wanted(app_id, pair):
+                event = {"name": name, **fields}
+                work = self._hold(app_id, event) if name in LEAVES else self._join(app_id, event)
+                task = asyncio.create_task(work)
+                self._timers.add(task)
+                task.add_done_callback(self._timers.discard)
             return
-        self.pending[app_id].append({"name": name, **fields})
+        self._queue(app_id, {"name": name, **fields})
+
+    def _queue(self, app_id: str, event: dict[str, Any]) -> None:
+        if not self.wanted(app_id, event["name"]):
+            return
+        self.pending[app_id].append(event)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
+
+    async def _hold(self, app_id: str, event: dict[str, Any]) -> None:
+        """Keep a leave for WEBHOOK_LEAVE_DELAY; send it unless a join took it meanwhile."""
+        delay = float(app_settings.WEBHOOK_LEAVE_DELAY)
+        key, token = _held_key(app_id, event["name"], event), secrets.token_hex(8)
+        written = asyncio.get_running_loop().create_future()
+        self._holding[key] = written
+        try:
+            await self.state.hold(key, token, delay)
+        except Exception as exc:  # the shared state is down: send it now rather than lose it
+            logger.warning("forge_realtime: holding a %s webhook failed: %s", event["name"], exc)
+            self._queue(app_id, event)
+            return
+        finally:
+            written.set_result(None)
+            if self._holding.get(key) is written:
+                del self._holding[key]
+        self._held[token] = (key, app_id, event)
+        await asyncio.sleep(delay)
+        await self._claim(token)
+
+    async def _claim(self, token: str) -> None:
+        found = self._held.pop(token, None)
+        if found is None:
+            return
+        key, app_id, event = found
+        try:
+            owned = await self.state.unhold(key, token)
+        except Exception:  # cannot tell whether a join took it: send it
+            owned = True
+        if owned:
+            self._queue(app_id, event)
+
+    async def _join(self, app_id: str, event: dict[str, Any]) -> None:
+        """A join cancels a held leave of the same channel (member): then neither is sent."""
+        key = _held_key(app_id, event["name"], event)
+        pending = self._holding.get(key)
+        if pending is not None:  # the leave just before it in this process is being held
+            await asyncio.shield(pending)
+        try:
+            cancelled = await self.state.unhold(key)
+        except Exception:
+            cancelled = False
+        if not cancelled:
+            self._queue(app_id, event)
 
     async def _run(self) -> None:
         # Events that arrive while a batch is being sent go out with the next one.
@@ -152,6 +232,11 @@ class WebhookBatcher:
                         logger.exception("forge_realtime: queueing a webhook failed")
 
     async def close(self) -> None:
+        # A stopping process sends the leaves it holds now, instead of after the delay.
+        for timer in list(self._timers):
+            timer.cancel()
+        for token in list(self._held):
+            await self._claim(token)
         if self._task is not None and not self._task.done():
             self._task.cancel()
         if self.pending:

@@ -237,3 +237,34 @@ async def test_a_heartbeat_between_a_close_and_its_release_does_not_free_two_slo
             async for key in redis.scan_iter(match=f"{realtime['KEY_PREFIX']}*"):
                 await redis.delete(key)
         await hub.stop()
+
+
+async def test_held_leaves_are_cancelled_by_a_join_and_sent_after_the_delay(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forge_suite.realtime import webhooks
+
+    app = {"id": "1", "key": "k", "secret": "s", "webhooks": ["http://127.0.0.1:9/hook"]}
+    settings.FORGE = {
+        "REALTIME": {"APPS": [app], "WEBHOOK_LEAVE_DELAY": 0.3, "WEBHOOK_BATCH_DELAY": 0.01}
+    }
+    sent: list[str] = []
+
+    def send(app_id: str, url: str, body: str) -> None:
+        sent.extend(e["name"] for e in json.loads(body)["events"])
+
+    monkeypatch.setattr(webhooks, "_send", send)
+    batcher = webhooks.WebhookBatcher(MemoryState(30))
+    batcher.add("1", "channel_vacated", channel="news")
+    await asyncio.sleep(0.1)
+    batcher.add("1", "channel_occupied", channel="news")  # back within the delay
+    batcher.add("1", "member_removed", channel="presence-a", user_id="u1")
+    await asyncio.sleep(0.6)
+    assert sent == ["member_removed"]  # the reconnect sent nothing; the real leave, late
+    batcher.add("1", "channel_occupied", channel="news")  # nothing held: sent at once
+    await asyncio.sleep(0.1)
+    assert sent == ["member_removed", "channel_occupied"]
+    batcher.add("1", "channel_vacated", channel="news")
+    await asyncio.sleep(0.05)
+    await batcher.close()  # a stopping process sends what it holds now
+    assert sent == ["member_removed", "channel_occupied", "channel_vacated"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 
 from tests.realtime.harness import APP
 from tests.support.http_sink import HttpSink
+from tests.support.pusher_storm import close_all, storm
 
 # The servers run deliveries as scheduling jobs, whose history needs the test database.
 pytestmark = [pytest.mark.redis, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -128,3 +130,50 @@ def test_event_types_filter_and_a_forged_signature_is_refused(
     official = pusher.Pusher(app_id=APP["id"], key=APP["key"], secret=APP["secret"])
     forged = official.validate_webhook(first.headers["x-pusher-key"], "0" * 64, first.body.decode())
     assert forged is None
+
+
+def test_a_quick_reconnect_to_another_process_sends_no_leave_and_no_join(
+    redis_servers: Any, receiver: Receiver
+) -> None:
+    """As on Pusher: vacated and member_removed wait; a join meanwhile cancels both."""
+    delay = 1.5
+    config = {"APPS": [{**APP, "webhooks": [receiver.hook_url]}], "WEBHOOK_LEAVE_DELAY": delay}
+    a, b = redis_servers(config, **db_env()), redis_servers(config, **db_env())
+
+    def channel_of(i: int) -> str:
+        return "presence-room.1" if i == 0 else "news"
+
+    def count(events: list[dict[str, Any]], name: str) -> int:
+        return len(named(events, name))
+
+    async def connect(port: int) -> Any:
+        result = await storm(port, APP["key"], APP["secret"], 2, channel_of, user_prefix="u")
+        assert result.failures == []
+        return result.clients
+
+    async def scenario() -> float:
+        first = await connect(a.port)
+        receiver.wait_for(lambda e: count(e, "channel_occupied") == 2 and count(e, "member_added"))
+        await close_all(first)  # a page reload: the same user back at once, on the other process
+        again = await connect(b.port)
+        await asyncio.sleep(2 * delay + 1)
+        events = receiver.events()
+        assert count(events, "channel_vacated") == 0, events
+        assert count(events, "member_removed") == 0, events
+        assert count(events, "channel_occupied") == 2, events
+        assert count(events, "member_added") == 1, events
+        await close_all(again)  # gone for good: the leaves arrive after the delay
+        return time.monotonic()
+
+    closed = asyncio.run(scenario())
+    events = receiver.wait_for(
+        lambda e: count(e, "channel_vacated") == 2 and count(e, "member_removed") == 1, timeout=20
+    )
+    assert time.monotonic() - closed >= delay
+    assert sorted(e["channel"] for e in named(events, "channel_vacated")) == [
+        "news",
+        "presence-room.1",
+    ]
+    assert named(events, "member_removed") == [
+        {"name": "member_removed", "channel": "presence-room.1", "user_id": "u0"}
+    ]
