@@ -22,7 +22,8 @@ from tests.support.servers import ServerProcess
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 MiB = 1024 * 1024
-SIZE = 30 * MiB
+#: The acceptance size (200 MB in 5 MB chunks); FORGE_TUS_TEST_MB makes a quicker local run.
+SIZE = int(os.environ.get("FORGE_TUS_TEST_MB", "200")) * MiB
 CHUNK = 5 * MiB
 
 
@@ -91,11 +92,11 @@ def test_tuspy_resumes_after_sigkill_on_local_disk(
     }
     server = django_server(_db_name(), storages, {"DISK": "local", "TUS_MAX_SIZE": 1024 * MiB})
     try:
-        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=10 * MiB)
+        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=SIZE // 2)
     finally:
         server.stop()
     assert "error" not in outcome, outcome.get("error")
-    assert 10 * MiB <= outcome["offset_after_kill"] < SIZE
+    assert SIZE // 2 <= outcome["offset_after_kill"] < SIZE
     stored = StoredFile.objects.get()
     assert stored.sha256 == sha
     assert stored.size == SIZE
@@ -112,11 +113,11 @@ def test_tuspy_resumes_after_sigkill_on_s3_multipart(
     storages = {"s3": s3_storage_config(moto.url, s3_bucket)}
     server = django_server(_db_name(), storages, {"DISK": "s3", "TUS_MAX_SIZE": 1024 * MiB})
     try:
-        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=10 * MiB)
+        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=SIZE // 2)
     finally:
         server.stop()
     assert "error" not in outcome, outcome.get("error")
-    assert 10 * MiB <= outcome["offset_after_kill"] < SIZE
+    assert SIZE // 2 <= outcome["offset_after_kill"] < SIZE
     stored = StoredFile.objects.get()
     assert stored.sha256 == sha
     upload = TusUpload.objects.get()
