@@ -180,9 +180,12 @@ def cmd_test(extra: list[str]) -> int:
             print(problem, file=sys.stderr)
             code = 1
         else:
+            # The tests that use the database (the rest ran on SQLite and cannot differ);
+            # FORGE_TEST_DB_ONLY=0 runs every test again.
+            only = os.environ.get("FORGE_TEST_DB_ONLY", "1")
             code = run(
                 [*pytest, *(["--cov-append"] if coverage else []), *extra],
-                env={"FORGE_TEST_DB": "postgres"},
+                env={"FORGE_TEST_DB": "postgres", "FORGE_TEST_DB_ONLY": only},
             )
         results.append(("postgresql", code, time.monotonic() - started))
 

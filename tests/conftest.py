@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -57,12 +58,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
     # Backend-specific tests run in the run of their backend and are deselected in the other.
     other = "sqlite" if connection.vendor == "postgresql" else "postgres"
+    # FORGE_TEST_DB_ONLY=1 (the second run of scripts/dev.py test): only the tests that use the
+    # database, which are the ones whose outcome can depend on it; the SQLite run ran the rest.
+    db_only = os.environ.get("FORGE_TEST_DB_ONLY") == "1"
     selected, deselected = [], []
     for item in items:
-        (deselected if item.get_closest_marker(other) else selected).append(item)
+        off = item.get_closest_marker(other) or (db_only and not _uses_database(item))
+        (deselected if off else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = selected
+
+
+#: pytest-django fixtures that give a test the database.
+_DB_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "django_db_setup",
+        "django_user_model",
+        "admin_user",
+        "admin_client",
+        "live_server",
+    }
+)
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") or item.get_closest_marker("postgres"):
+        return True
+    return bool(_DB_FIXTURES.intersection(getattr(item, "fixturenames", ())))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
