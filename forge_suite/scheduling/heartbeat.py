@@ -18,7 +18,7 @@ import threading
 from typing import Any
 
 from celery import signals as celery_signals
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -67,32 +67,50 @@ class _Heart:
 
     def __init__(self) -> None:
         self.hostname = ""
+        self.queues, self.concurrency = "", 0
+        self.registered = False
         self.stop = threading.Event()
         self.thread: threading.Thread | None = None
 
     def start(self, hostname: str, queues: str, concurrency: int) -> None:
+        self.hostname = hostname
+        self.queues, self.concurrency = queues, concurrency
+        self.registered = False
+        try:
+            self.register()
+        except DatabaseError as exc:  # down, or (SQLite) locked by another writer right now
+            logger.warning(
+                "registering the worker heartbeat failed (%s); the next beat retries", exc
+            )
+        self.stop.clear()
+        self.thread = threading.Thread(target=self._run, name="forge-worker-heartbeat", daemon=True)
+        self.thread.start()
+
+    def register(self) -> None:
+        """Write this worker's heartbeat row (started now, alive now)."""
         from forge_suite.scheduling.models import WorkerHeartbeat
 
         now = timezone.now()
-        self.hostname = hostname
         WorkerHeartbeat.objects.update_or_create(
-            hostname=hostname,
+            hostname=self.hostname,
             defaults={
                 "pid": os.getpid(),
-                "queues": queues[:1000],
-                "concurrency": concurrency,
+                "queues": self.queues[:1000],
+                "concurrency": self.concurrency,
                 "started_at": now,
                 "last_seen": now,
                 "stopped_at": None,
             },
         )
+        self.registered = True
         replay_journals()  # rows finished by killed processes, before the reaper looks
-        self.stop.clear()
-        self.thread = threading.Thread(target=self._run, name="forge-worker-heartbeat", daemon=True)
-        self.thread.start()
 
     def beat(self) -> None:
         from forge_suite.scheduling.models import WorkerHeartbeat
+
+        if not self.registered:
+            self.register()
+            return
 
         WorkerHeartbeat.objects.filter(hostname=self.hostname).update(last_seen=timezone.now())
         replay_journals()
