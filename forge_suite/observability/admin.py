@@ -5,48 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.http import HttpRequest
 
+from forge_suite.core.admin import PageAdmin
 from forge_suite.observability import health
 from forge_suite.observability.models import HealthOverview
 
 
 @admin.register(HealthOverview)
-class HealthOverviewAdmin(admin.ModelAdmin):
+class HealthOverviewAdmin(PageAdmin):
     """The model's changelist is replaced by the live health report."""
 
-    list_display = ("__str__",)
-    list_filter = ()
-    search_fields = ()
+    template = "admin/forge_observability/health_overview.html"
+    title = "Health overview"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
+    def page_context(self, request: HttpRequest) -> dict[str, Any]:
         report = health.run_sync("all")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Health overview",
-            "opts": self.model._meta,
-            "report": report,
-            **(extra_context or {}),
-        }
-        return TemplateResponse(
-            request,
-            "admin/forge_observability/health_overview.html",
-            context,
-            status=report.http_status,
-        )
+        return {"report": report, "status": report.http_status}
