@@ -226,6 +226,16 @@ DEFAULTS: dict[str, Option] = {
         "Retries of a failed webhook delivery (scheduling's exponential backoff).",
         validator=positive,
     ),
+    "GC_FULL_COLLECTION_THRESHOLD": Option(
+        1000,
+        int,
+        "Third threshold of the cyclic garbage collector (gc.set_threshold), set when a process "
+        "starts serving sockets: Python's 10 makes full collections, which scan every "
+        "connection's objects, a third of the CPU of a reconnect storm. A process that set its "
+        "own thresholds keeps them; None leaves the collector alone.",
+        nullable=True,
+        validator=positive,
+    ),
     "MAX_EVENT_DATA_SIZE": Option(
         10 * 1024, int, "Largest event data accepted by the HTTP API, in bytes."
     ),

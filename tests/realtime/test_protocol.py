@@ -327,3 +327,57 @@ async def test_channels_per_connection_are_limited(settings: Any) -> None:
     assert (await client.subscribe("a"))["event"] == "pusher:error"  # 4009 of the refusal
     assert (await client.recv())["event"] == "pusher_internal:subscription_succeeded"
     await client.comm.disconnect()
+
+
+async def test_a_socket_never_hops_to_a_thread_for_the_database(monkeypatch: Any) -> None:
+    # Channels closes stale database connections in a worker thread before every frame and
+    # on every close; the Pusher consumer never uses the database, and in a reconnect storm
+    # those hops were a quarter of the server's CPU.
+    import channels.consumer
+    import channels.generic.websocket
+
+    hops: list[str] = []
+
+    async def counted() -> None:
+        hops.append("close_old_connections")
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", counted)
+    monkeypatch.setattr(channels.generic.websocket, "aclose_old_connections", counted)
+    client = Client()
+    await client.open()
+    await client.subscribe("news")
+    await client.send("pusher:ping", {})
+    assert (await client.recv())["event"] == "pusher:pong"
+    await client.close()
+    await asyncio.sleep(0.05)
+    assert hops == []
+
+
+@pytest.mark.parametrize(
+    ("configured", "before", "after"),
+    [
+        ({}, (700, 10, 10), (700, 10, 1000)),
+        ({"GC_FULL_COLLECTION_THRESHOLD": 250}, (700, 10, 10), (700, 10, 250)),
+        ({"GC_FULL_COLLECTION_THRESHOLD": None}, (700, 10, 10), (700, 10, 10)),
+        ({}, (2000, 10, 10), (2000, 10, 10)),  # the process's own thresholds win
+    ],
+)
+async def test_serving_sockets_makes_full_garbage_collections_rarer(
+    realtime_settings: Any,
+    configured: dict[str, Any],
+    before: tuple[int, int, int],
+    after: tuple[int, int, int],
+) -> None:
+    import gc
+
+    forge = realtime_settings.FORGE
+    realtime_settings.FORGE = {**forge, "REALTIME": {**forge["REALTIME"], **configured}}
+    saved = gc.get_threshold()
+    gc.set_threshold(*before)
+    try:
+        client = Client()
+        await client.open()
+        assert gc.get_threshold() == after
+        await client.close()
+    finally:
+        gc.set_threshold(*saved)

@@ -62,7 +62,7 @@ def server_command(target: str, port: int, server: str = "daphne") -> list[str]:
             "--port",
             str(port),
             "--ws",
-            "websockets",
+            os.environ.get("BENCH_UVICORN_WS", "websockets-sansio"),
             "--no-access-log",
             "--log-level",
             "warning",
