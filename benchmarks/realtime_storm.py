@@ -8,8 +8,9 @@ Servers use Redis (RedisPubSubChannelLayer and Redis presence/counts). One run m
   closing all at once the time until the HTTP API reports the channel vacated;
 - forge_suite.realtime, presence: N members over N/P presence channels (``--per-channel`` P,
   default 10: every join sends member_added to the members already there, so the frames grow
-  with P squared), each watched by one extra member; time to settle, failures, and the
-  latency of the member_removed frames the watchers receive after all N close (median, max);
+  with P squared), each watched by one extra member in a process of its own (other users'
+  browsers); time to settle, failures, and the latency of the member_removed frames the
+  watchers receive after all N close (median, max);
 - baseline: the Channels tutorial consumer (``group_add`` per socket on RedisChannelLayer),
   N handshakes at the same moment; time to settle and failures.
 """
@@ -85,47 +86,75 @@ async def public_storm(servers: list[BenchServer], n: int) -> dict[str, Any]:
     }
 
 
+def _watch(ports: list[int], channels: int, expected: int, pipe: Any) -> None:
+    """Watcher process: one member per presence channel, reporting when each
+    member_removed frame arrives (``time.monotonic()``, the same clock in every process).
+
+    The watchers are other users' browsers: they run in a process of their own, so the
+    latency they measure is the server's, not the closing clients' event loop's.
+    """
+    fast_loop()
+
+    async def run() -> list[float]:
+        watchers = await storm(
+            ports, APP_KEY, SECRET, channels, lambda i: f"presence-storm.{i}", user_prefix="w"
+        )
+        if watchers.failures:
+            raise RuntimeError(f"watchers failed: {watchers.failures[:1]}")
+        arrivals: list[float] = []
+        added = 0
+
+        async def watch(watcher: Any) -> None:
+            nonlocal added
+            while len(arrivals) < expected:
+                try:
+                    frame = json.loads(await watcher.ws.recv())
+                except Exception:
+                    return
+                if frame["event"] == "pusher_internal:member_removed":
+                    arrivals.append(time.monotonic())
+                elif frame["event"] == "pusher_internal:member_added":
+                    added += 1
+
+        tasks = [asyncio.create_task(watch(w)) for w in watchers.clients]
+        pipe.send("ready")
+        await asyncio.to_thread(pipe.recv)  # the storm has settled: "closing"
+        await asyncio.wait(tasks, timeout=60)
+        await close_all(watchers.clients)
+        return arrivals
+
+    pipe.send(asyncio.run(run()))
+
+
 async def presence_storm(servers: list[BenchServer], n: int, per_channel: int) -> dict[str, Any]:
+    import multiprocessing
+
     ports = [s.port for s in servers]
     channels = max(1, n // per_channel)
 
     def channel_of(i: int) -> str:
         return f"presence-storm.{i % channels}"
 
-    watchers = await storm(ports, APP_KEY, SECRET, channels, channel_of, user_prefix="w")
-    if watchers.failures:
-        raise RuntimeError(f"watchers failed: {watchers.failures[:1]}")
+    here, there = multiprocessing.get_context("spawn").Pipe()
+    watcher = multiprocessing.get_context("spawn").Process(
+        target=_watch, args=(ports, channels, n, there)
+    )
+    watcher.start()
+    if not await asyncio.to_thread(here.poll, 120) or here.recv() != "ready":
+        raise RuntimeError("the watcher process did not start")
     result = await storm(ports, APP_KEY, SECRET, n, channel_of, timeout=120, retries=RETRIES)
-    expected = {
-        w.channel: sum(c.channel == w.channel for c in result.clients) for w in watchers.clients
-    }
-    latencies: list[float] = []
-
-    async def watch(watcher: Any, closed_at: list[float]) -> int:
-        seen = 0
-        deadline = time.monotonic() + 60
-        while seen < expected[watcher.channel] and time.monotonic() < deadline:
-            try:
-                frame = json.loads(await asyncio.wait_for(watcher.ws.recv(), 5))
-            except TimeoutError:
-                continue
-            if frame["event"] == "pusher_internal:member_removed" and closed_at:
-                seen += 1
-                latencies.append(time.monotonic() - closed_at[0])
-        return seen
-
-    closed_at: list[float] = []
-    watching = [asyncio.create_task(watch(w, closed_at)) for w in watchers.clients]
-    await asyncio.sleep(1)  # drain the member_added frames of the storm
-    closed_at.append(time.monotonic())
+    await asyncio.sleep(1)  # the watchers drain the member_added frames of the storm
+    here.send("closing")
+    closed_at = time.monotonic()
     await close_all(result.clients)
-    seen = await asyncio.gather(*watching)
-    await close_all(watchers.clients)
+    arrivals = await asyncio.to_thread(here.recv)
+    await asyncio.to_thread(watcher.join, 30)
+    latencies = [t - closed_at for t in arrivals if t >= closed_at]
     return {
         "settle_s": result.seconds,
         "failures": len(result.failures),
         "retried": result.retried,
-        "member_removed": f"{sum(seen)}/{len(result.clients)}",
+        "member_removed": f"{len(latencies)}/{len(result.clients)}",
         "member_removed_p50_s": percentile(latencies, 50) if latencies else None,
         "member_removed_max_s": max(latencies) if latencies else None,
         "first_failure": result.failures[:1],
