@@ -11,6 +11,9 @@ Servers use Redis (RedisPubSubChannelLayer and Redis presence/counts). One run m
   with P squared), each watched by one extra member in a process of its own (other users'
   browsers); time to settle, failures, and the latency of the member_removed frames the
   watchers receive after all N close (median, max);
+- the clients are ``tests.support.pusher_storm``'s light sockets (websockets' sans-I/O
+  protocol, one asyncio protocol object each), so the client process costs less CPU than the
+  server it measures;
 - baseline: the Channels tutorial consumer (``group_add`` per socket on RedisChannelLayer),
   N handshakes at the same moment; time to settle and failures.
 """
@@ -39,7 +42,7 @@ from benchmarks.realtime_common import (
     raise_fd_limit,
     try_open_many,
 )
-from tests.support.pusher_storm import close_all, storm
+from tests.support.pusher_storm import close_all, connect_light, storm
 
 SECRET = "bench-secret"
 #: Like pusher-js, a client whose handshake failed tries again (after 1-3 s), up to 5 times.
@@ -170,18 +173,11 @@ async def baseline_storm(servers: list[BenchServer], n: int) -> dict[str, Any]:
     async def opener(i: int) -> Any:
         import random
 
-        from websockets.asyncio.client import connect
-
         nonlocal retried
         for attempt in range(RETRIES + 1):
             try:
-                return await connect(
-                    f"ws://127.0.0.1:{ports[i % len(ports)]}/baseline/",
-                    ping_interval=None,
-                    max_queue=None,
-                    compression=None,
-                    open_timeout=120,
-                )
+                # The same light client as ours (tests/support/pusher_storm.py).
+                return await connect_light(f"ws://127.0.0.1:{ports[i % len(ports)]}/baseline/", 120)
             except Exception:
                 if attempt == RETRIES:
                     raise

@@ -36,11 +36,15 @@ class Coalescer(Generic[T, R]):
         self.batches = 0
 
     async def submit(self, item: T) -> R:
+        return await self.enqueue(item)
+
+    def enqueue(self, item: T) -> asyncio.Future[R]:
+        """Add ``item`` to the next batch; the future holds its result (no task per item)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name=f"forge-realtime-{self.name}")
-        return await future
+        return future
 
     async def drain(self) -> None:
         """Wait until everything submitted so far is flushed."""

@@ -221,9 +221,23 @@ class Bookkeeper:
         self.hub.unsubscribe(conn, channel)
         if channel.startswith("#"):
             return
-        await self.sync(conn.app.id, channel)
-        if user_id is not None:
-            await self.leaves.submit((conn.app.id, channel, user_id, conn.socket_id))
+        if user_id is None:
+            await self.sync(conn.app.id, channel)
+            return
+        # The count and the presence leave are independent batches: neither waits for the
+        # other's round trip (in a storm of closes member_removed went out a batch later).
+        pending: list[asyncio.Future[Any]] = [
+            self.counts.enqueue((conn.app.id, channel)),
+            self.leaves.enqueue((conn.app.id, channel, user_id, conn.socket_id)),
+        ]
+        error: Exception | None = None
+        for future in pending:
+            try:
+                await future
+            except Exception as exc:
+                error = error or exc
+        if error is not None:
+            raise error
 
     async def readd(self, entries: list[Any]) -> None:
         for app_id, channel, user_id, _socket, _info in entries:

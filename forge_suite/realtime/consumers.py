@@ -123,10 +123,15 @@ class PusherConsumer(AsyncWebsocketConsumer):  # type: ignore[misc,unused-ignore
                 logger.debug("forge_realtime: releasing %s failed", self.socket_id)
         channels = list(self.subscriptions)
         self.subscriptions.clear()
-        results = await asyncio.gather(
-            *(self.hub.book.leave(self, c, self.presence.pop(c, None)) for c in channels),
-            return_exceptions=True,
-        )
+        leaves = [self.hub.book.leave(self, c, self.presence.pop(c, None)) for c in channels]
+        results: list[Any] = []
+        if len(leaves) == 1:  # most sockets: no task for a gather of one
+            try:
+                await leaves[0]
+            except Exception as exc:
+                results = [exc]
+        else:
+            results = await asyncio.gather(*leaves, return_exceptions=True)
         if any(isinstance(r, Exception) for r in results):
             # Already logged once per batch; presence then expires by TTL.
             logger.debug("forge_realtime: %s left with errors", self.socket_id)

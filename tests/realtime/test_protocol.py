@@ -381,3 +381,31 @@ async def test_serving_sockets_makes_full_garbage_collections_rarer(
         await client.close()
     finally:
         gc.set_threshold(*saved)
+
+
+async def test_member_removed_does_not_wait_for_the_subscription_count() -> None:
+    # A socket's leave updates the channel's count and its presence in two batches; in a storm
+    # of closes member_removed used to go out only after the count's round trip.
+    from forge_suite.realtime.hub import get_hub
+
+    one = await presence_client("1")
+    two = await presence_client("2")
+    assert (await one.recv())["event"] == "pusher_internal:member_added"
+    state = (await get_hub()).state
+    counts_written = asyncio.Event()
+    real_sync_counts = state.sync_counts
+
+    async def stalled_sync_counts(changes: Any) -> Any:
+        await counts_written.wait()
+        return await real_sync_counts(changes)
+
+    state.sync_counts = stalled_sync_counts  # type: ignore[method-assign]
+    try:
+        await two.comm.disconnect()
+        removed = await one.recv()
+        assert removed["event"] == "pusher_internal:member_removed"
+        assert removed["data"] == {"user_id": "2"}
+    finally:
+        counts_written.set()
+        state.sync_counts = real_sync_counts  # type: ignore[method-assign]
+    await one.comm.disconnect()
