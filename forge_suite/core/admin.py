@@ -1,4 +1,6 @@
-"""A page in the admin: an unmanaged model whose changelist is a page of its own.
+"""Admin bases shared by the apps: read-only model admins, and pages in the admin.
+
+A page in the admin is an unmanaged model whose changelist is a page of its own.
 
 The apps show live reports (health, realtime connections) on the admin index this way, like
 Django's own apps show models: the model gives the entry, its name and a view permission, and
@@ -15,18 +17,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-__all__ = ["PageAdmin"]
+__all__ = ["PageAdmin", "ReadOnlyAdmin"]
 
 
-class PageAdmin(admin.ModelAdmin):
-    """Admin whose changelist renders ``template`` with :meth:`page_context`.
-
-    Subclasses set ``template`` and ``title`` and return the page's own context from
-    :meth:`page_context`; a ``"status"`` key in it sets the HTTP status of the answer.
-    """
-
-    template: str = ""
-    title: str = ""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that can be viewed, never added, changed or deleted in the admin (a log, a store)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -36,6 +31,17 @@ class PageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class PageAdmin(ReadOnlyAdmin):
+    """Admin whose changelist renders ``template`` with :meth:`page_context`.
+
+    Subclasses set ``template`` and ``title`` and return the page's own context from
+    :meth:`page_context`; a ``"status"`` key in it sets the HTTP status of the answer.
+    """
+
+    template: str = ""
+    title: str = ""
 
     def page_context(self, request: HttpRequest) -> dict[str, Any]:
         """The page's own context; ``status`` (optional) is the HTTP status."""

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from forge_suite.core.admin import ReadOnlyAdmin
 from forge_suite.eventstore.models import (
     OutboxMessage,
     ProjectionCheckpoint,
@@ -18,17 +19,6 @@ from forge_suite.eventstore.models import (
     WebhookAttempt,
     WebhookEndpoint,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def _pretty(value: Any) -> str:
