@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -42,11 +43,10 @@ def incoming_request_id(value: str | None) -> str:
 
 def tag_sentry(request_id: str | None) -> None:
     """Set (or with None remove) the ``request_id`` tag on Sentry's isolation scope."""
-    try:
-        import sentry_sdk
-    except ImportError:  # pragma: no cover - sentry-sdk is part of the extra
-        return
-    if not sentry_sdk.get_client().is_active():
+    # Sentry cannot be initialised without importing sentry_sdk: a process that never did so
+    # (most workers without a DSN) pays one dictionary lookup per job, not Sentry's scope walk.
+    sentry_sdk = sys.modules.get("sentry_sdk")
+    if sentry_sdk is None or not sentry_sdk.get_client().is_active():
         return
     if request_id is None:
         sentry_sdk.get_isolation_scope().remove_tag("request_id")

@@ -53,6 +53,10 @@ def _encode(value: Any) -> Any:
     return str(value)
 
 
+#: One encoder for every line (``json.dumps(..., default=...)`` builds a new one per call).
+_ENCODER = json.JSONEncoder(default=_encode, separators=(",", ":"))
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, dict) and "$dt" in value:
         return dt.datetime.fromisoformat(value["$dt"])
@@ -81,7 +85,7 @@ class Journal:
     def append(self, kind: str, key: Key, fields: dict[str, Any]) -> None:
         """Record a finished run: ``row`` (every field) or ``end`` (an update of a start)."""
         record = [kind, key[0], key[1], fields]
-        os.write(self._open(), (json.dumps(record, default=_encode) + "\n").encode())
+        os.write(self._open(), (_ENCODER.encode(record) + "\n").encode())
 
     def rotate(self) -> Path | None:
         """Close the current file and return it (renamed) for the batch being written."""
