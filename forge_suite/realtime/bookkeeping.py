@@ -226,18 +226,15 @@ class Bookkeeper:
             return
         # The count and the presence leave are independent batches: neither waits for the
         # other's round trip (in a storm of closes member_removed went out a batch later).
-        pending: list[asyncio.Future[Any]] = [
+        # gather() over the batches' futures: both awaited, no task for either.
+        results = await asyncio.gather(
             self.counts.enqueue((conn.app.id, channel)),
             self.leaves.enqueue((conn.app.id, channel, user_id, conn.socket_id)),
-        ]
-        error: Exception | None = None
-        for future in pending:
-            try:
-                await future
-            except Exception as exc:
-                error = error or exc
-        if error is not None:
-            raise error
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
 
     async def readd(self, entries: list[Any]) -> None:
         for app_id, channel, user_id, _socket, _info in entries:
