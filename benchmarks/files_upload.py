@@ -1,6 +1,8 @@
-"""1 GB upload: tus (tuspy, 5 MiB chunks) against Django's standard multipart upload, to the same
-server process, on a local disk and on S3 (moto on loopback). Reports throughput and the server's
-peak RSS (VmHWM), a fresh server process per contender and round.
+"""1 GB upload: tus (the whole file in one streamed PATCH, as tus-js-client and Uppy send it by
+default, and tuspy in 5 MiB and 50 MiB chunks) against Django's standard multipart upload, to
+the same server process, on a local disk and on S3 (moto on loopback). Reports throughput, the
+server's idle and peak RSS (VmHWM), a fresh server process per contender and round. The server
+runs ``benchmarks.files_bench_settings``: the apps a project serving uploads installs.
 
     python benchmarks/files_upload.py [--size-mb 1024] [--rounds 3] [--disks local,s3]
 """
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
 MiB = 1024 * 1024
+CONTENDERS = ("tus one PATCH", "tus 5 MiB chunks", "tus 50 MiB chunks", "django multipart")
 
 
 def make_file(path: Path, size: int) -> str:
@@ -91,6 +94,30 @@ def run_tus(url: str, token: str, path: Path, chunk: int) -> None:
 
     client = TusClient(f"{url}/files/tus/", headers={"Authorization": f"Bearer {token}"})
     client.uploader(str(path), chunk_size=chunk, metadata={"filename": path.name}).upload()
+
+
+def run_tus_one_patch(url: str, token: str, path: Path) -> None:
+    """What tus-js-client and Uppy do with their default ``chunkSize`` (Infinity): create the
+    upload, then send the whole file in one streamed PATCH."""
+    headers = {"Authorization": f"Bearer {token}", "Tus-Resumable": "1.0.0"}
+    size = path.stat().st_size
+    created = requests.post(
+        f"{url}/files/tus/", headers={**headers, "Upload-Length": str(size)}, timeout=60
+    )
+    created.raise_for_status()
+    with path.open("rb") as body:
+        done = requests.patch(
+            created.headers["Location"],
+            data=body,
+            headers={
+                **headers,
+                "Upload-Offset": "0",
+                "Content-Type": "application/offset+octet-stream",
+                "Content-Length": str(size),
+            },
+            timeout=3600,
+        )
+    done.raise_for_status()
 
 
 def run_multipart(url: str, token: str, path: Path, disk: str) -> None:
@@ -160,9 +187,9 @@ def main() -> None:
     try:
         for round_no in range(args.rounds):
             for disk in disks:
-                for contender in ("tus 5 MiB chunks", "tus 50 MiB chunks", "django multipart"):
+                for contender in CONTENDERS:
                     env = {
-                        "DJANGO_SETTINGS_MODULE": "tests.files.server_settings",
+                        "DJANGO_SETTINGS_MODULE": "benchmarks.files_bench_settings",
                         "FORGE_FILES_DB_NAME": str(db),
                         "FORGE_FILES_STORAGES": json.dumps(disks),
                         "FORGE_FILES_SETTINGS": json.dumps(
@@ -172,9 +199,12 @@ def main() -> None:
                         "TMPDIR": str(work),
                     }
                     server = ServerProcess("", env, server="wsgi", name="bench")
+                    idle = peak_rss_mb(server.pid)
                     try:
                         started = time.perf_counter()
-                        if contender.startswith("tus"):
+                        if contender == "tus one PATCH":
+                            run_tus_one_patch(server.url, token, source)
+                        elif contender.startswith("tus"):
                             run_tus(server.url, token, source, int(contender.split()[1]) * MiB)
                         else:
                             run_multipart(server.url, token, source, disk)
@@ -182,12 +212,15 @@ def main() -> None:
                         rss = peak_rss_mb(server.pid)
                     finally:
                         server.stop()
-                    entry = results.setdefault(f"{contender} -> {disk}", {"mbps": [], "rss": []})
+                    entry = results.setdefault(
+                        f"{contender} -> {disk}", {"mbps": [], "rss": [], "idle": []}
+                    )
                     entry["mbps"].append(size_mb / seconds)
                     entry["rss"].append(rss)
+                    entry["idle"].append(idle)
                     print(
                         f"round {round_no + 1} {contender:>17} -> {disk:<5} "
-                        f"{size_mb / seconds:7.1f} MB/s  peak RSS {rss:7.1f} MB",
+                        f"{size_mb / seconds:7.1f} MB/s  peak RSS {rss:7.1f} MB (idle {idle:.1f})",
                         flush=True,
                     )
     finally:
@@ -195,19 +228,19 @@ def main() -> None:
             moto.stop()
     load = subprocess.getoutput("uptime").strip()
     print(f"\n{args.size_mb} MiB, {args.rounds} rounds, load: {load}")
-    print("| contender | median MB/s | median peak RSS (MB) |")
-    print("| --- | ---: | ---: |")
+    print("| contender | median MB/s | median peak RSS (MB) | idle RSS (MB) |")
+    print("| --- | ---: | ---: | ---: |")
     for name, entry in results.items():
         mbps, rss = statistics.median(entry["mbps"]), statistics.median(entry["rss"])
-        print(f"| {name} | {mbps:.1f} | {rss:.0f} |")
+        print(f"| {name} | {mbps:.1f} | {rss:.0f} | {statistics.median(entry['idle']):.0f} |")
     for disk in disks:
         plain = results[f"django multipart -> {disk}"]["mbps"]
-        for chunk in (5, 50):
-            tus = results[f"tus {chunk} MiB chunks -> {disk}"]["mbps"]
+        for contender in CONTENDERS[:-1]:
+            tus = results[f"{contender} -> {disk}"]["mbps"]
             per_round = statistics.median(t / p for t, p in zip(tus, plain, strict=True))
             of_medians = statistics.median(tus) / statistics.median(plain)
             print(
-                f"{disk}: tus {chunk} MiB / multipart throughput, per-round median ratio "
+                f"{disk}: {contender} / multipart throughput, per-round median ratio "
                 f"{per_round:.2f}, ratio of medians {of_medians:.2f}"
             )
 

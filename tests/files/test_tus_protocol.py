@@ -266,3 +266,35 @@ def test_gallery_demo_pages(client: Client, local_disk: str, user: Any) -> None:
     assert b"gallery/vendor/uppy.min.js" in page.content
     assert b'"chunkSize": 262144' in page.content
     assert client.get("/gallery/").status_code == 200
+
+
+def test_the_sha256_is_taken_as_the_bytes_arrive(
+    tus: Tus, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A process that received every byte needs no second pass; an upload whose PATCHes
+    were served by another process (or before a restart) gets one pass, and the same hash."""
+    from forge_suite.files.tus import digests, finalize
+
+    passes: list[str] = []
+    opened = finalize.open_staged
+
+    def counting(upload: Any) -> Any:
+        reader, chunks = opened(upload)
+
+        def counted() -> Any:
+            passes.append(str(upload.pk))
+            yield from chunks()
+
+        return reader, counted
+
+    monkeypatch.setattr(finalize, "open_staged", counting)
+    for other_process in (False, True):
+        data = pdf_bytes(300_000)
+        url = tus.create(len(data))["Location"]
+        assert tus.patch(url, data[:100_000], 0).status_code == 204
+        if other_process:
+            digests.running.forget(TusUpload.objects.get(state=UploadState.ACTIVE).pk)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert tus.patch(url, data[100_000:], 100_000).status_code == 204
+        stored = StoredFile.objects.get(sha256=hashlib.sha256(data).hexdigest())
+        assert len(passes) == (1 if other_process else 0), stored

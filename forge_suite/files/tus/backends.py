@@ -12,8 +12,9 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from forge_suite.files.conf import app_settings
 from forge_suite.files.disks import Disk, disk, is_local, is_s3, s3_client, s3_key
@@ -26,6 +27,10 @@ __all__ = ["Backend", "ChecksumMismatch", "TooMuchData", "backend_for", "copy_st
 
 CHUNK = 256 * 1024
 ALGORITHMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
+
+
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
 
 
 class ChecksumMismatch(FilesError):
@@ -45,33 +50,48 @@ class Checksum:
         return ALGORITHMS[self.algorithm]()
 
 
+# Hashing releases the GIL: a block is hashed on one of these threads while the request's
+# thread writes it and reads the next, so a checksum or the running digest costs little time.
+_HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="forge-tus-hash")
+
+
+def _update(hashers: list[Any], block: bytes) -> None:
+    for hasher in hashers:
+        hasher.update(block)
+
+
 def copy_stream(
-    source: Any, out: IO[bytes], limit: int, checksum: Checksum | None
+    source: Any, out: Sink, limit: int, checksum: Checksum | None, digest: Any = None
 ) -> tuple[int, bool]:
     """Copy at most ``limit`` bytes; ``(bytes copied, body broken)``. More than ``limit``
-    raises :class:`TooMuchData`; a wrong checksum raises :class:`ChecksumMismatch`."""
+    raises :class:`TooMuchData`; a wrong checksum raises :class:`ChecksumMismatch`. The bytes
+    copied also go to ``digest`` (the upload's running SHA-256), when given."""
     hasher = checksum.hasher() if checksum else None
+    hashers = [h for h in (hasher, digest) if h is not None]
     copied = 0
     broken = False
-    while True:
-        try:
-            block = source.read(min(CHUNK, limit - copied + 1))
-        except Exception:  # client went away: keep what arrived (tus core)
-            broken = True
-            break
-        if not block:
-            break
-        copied += len(block)
-        if copied > limit:
-            raise TooMuchData(f"The body is longer than the {limit} bytes left in this upload.")
-        if hasher is not None:
-            hasher.update(block)
-        out.write(block)
-    if (
-        checksum is not None
-        and hasher is not None
-        and (broken or hasher.digest() != checksum.expected)
-    ):
+    pending: Future[None] | None = None
+    try:
+        while True:
+            try:
+                block = source.read(min(CHUNK, limit - copied + 1))
+            except Exception:  # client went away: keep what arrived (tus core)
+                broken = True
+                break
+            if not block:
+                break
+            copied += len(block)
+            if copied > limit:
+                raise TooMuchData(f"The body is longer than the {limit} bytes left in this upload.")
+            if hashers:
+                if pending is not None:
+                    pending.result()  # in order, one block at a time
+                pending = _HASHING.submit(_update, hashers, block)
+            out.write(block)
+    finally:
+        if pending is not None:
+            pending.result()
+    if hasher is not None and (broken or hasher.digest() != checksum.expected):  # type: ignore[union-attr]
         raise ChecksumMismatch("Upload-Checksum does not match the body.")
     return copied, broken
 
@@ -90,9 +110,15 @@ class Backend:
         raise NotImplementedError
 
     def write(
-        self, upload: TusUpload, source: Any, limit: int, checksum: Checksum | None
+        self,
+        upload: TusUpload,
+        source: Any,
+        limit: int,
+        checksum: Checksum | None,
+        digest: Any = None,
     ) -> tuple[int, bool]:
-        """Append the body at ``upload.offset``; returns ``(bytes kept, body broken)``."""
+        """Append the body at ``upload.offset``; returns ``(bytes kept, body broken)``. The
+        bytes kept also go to ``digest`` when given."""
         raise NotImplementedError
 
     def finish(self, upload: TusUpload) -> None:
@@ -117,13 +143,18 @@ class LocalBackend(Backend):
         open(path, "wb").close()
 
     def write(
-        self, upload: TusUpload, source: Any, limit: int, checksum: Checksum | None
+        self,
+        upload: TusUpload,
+        source: Any,
+        limit: int,
+        checksum: Checksum | None,
+        digest: Any = None,
     ) -> tuple[int, bool]:
         with open(self._path(upload), "r+b") as out:
             out.seek(upload.offset)
             out.truncate()  # bytes past the recorded offset were never acknowledged
             try:
-                return copy_stream(source, out, limit, checksum)
+                return copy_stream(source, out, limit, checksum, digest)
             except (ChecksumMismatch, TooMuchData):
                 out.seek(upload.offset)
                 out.truncate()
@@ -167,40 +198,60 @@ class S3Backend(Backend):
         return tempfile.TemporaryFile(prefix="forge-tus-", dir=temp_dir())
 
     def write(
-        self, upload: TusUpload, source: Any, limit: int, checksum: Checksum | None
+        self,
+        upload: TusUpload,
+        source: Any,
+        limit: int,
+        checksum: Checksum | None,
+        digest: Any = None,
     ) -> tuple[int, bool]:
-        with self._spool() as spool:
-            if upload.pending_size:
+        out = _PartWriter(self, upload, self._spool())
+        try:
+            if upload.pending_size:  # the bytes short of a part that the last PATCH left
                 body = self.client.get_object(
                     Bucket=self.bucket, Key=self.key(upload.pending_path)
                 )["Body"]
+                received = 0
                 for block in body.iter_chunks(CHUNK):
-                    spool.write(block)
-                spool.truncate(upload.pending_size)
-                spool.seek(upload.pending_size)
-            copied, broken = copy_stream(source, spool, limit, checksum)
-            total = spool.tell()
-            final = upload.length is not None and upload.offset + copied >= upload.length
-            spool.seek(0)
-            if total >= app_settings.TUS_PART_SIZE or (final and (total or not upload.parts)):
-                self._upload_part(upload, spool, total)
-                if upload.pending_size:
-                    self.client.delete_object(Bucket=self.bucket, Key=self.key(upload.pending_path))
-                upload.pending_size = 0
-            elif total != upload.pending_size:
+                    block = block[: upload.pending_size - received]
+                    received += len(block)
+                    out.write(block)
+            copied, broken = copy_stream(source, out, limit, checksum, digest)
+            out.wait()
+        except BaseException:
+            out.abandon()
+            raise
+        final = upload.length is not None and upload.offset + copied >= upload.length
+        rest, cut = out.spool, bool(out.sent)
+        try:
+            total = rest.tell()
+            rest.seek(0)
+            if final and (total or not (upload.parts or out.sent)):
+                out.sent.append(self._send_part(upload, out.number, rest, total))
+            elif total and (cut or total != upload.pending_size):
                 self.client.put_object(
-                    Bucket=self.bucket, Key=self.key(upload.pending_path), Body=spool
+                    Bucket=self.bucket, Key=self.key(upload.pending_path), Body=rest
                 )
-                upload.pending_size = total
+        finally:
+            rest.close()
+        upload.parts = [*upload.parts, *out.sent]
+        keep = 0 if final else total
+        if upload.pending_size and not keep:
+            self.client.delete_object(Bucket=self.bucket, Key=self.key(upload.pending_path))
+        upload.pending_size = keep
         return copied, broken
 
-    def _upload_part(self, upload: TusUpload, body: IO[bytes], size: int) -> None:
+    def _start(self, upload: TusUpload) -> None:
         if not upload.multipart_id:
             created = self.client.create_multipart_upload(
                 Bucket=self.bucket, Key=self.key(upload.path)
             )
             upload.multipart_id = created["UploadId"]
-        number = len(upload.parts) + 1
+
+    def _send_part(
+        self, upload: TusUpload, number: int, body: IO[bytes], size: int
+    ) -> dict[str, Any]:
+        self._start(upload)
         answer = self.client.upload_part(
             Bucket=self.bucket,
             Key=self.key(upload.path),
@@ -209,7 +260,11 @@ class S3Backend(Backend):
             Body=body,
             ContentLength=size,
         )
-        upload.parts = [*upload.parts, {"n": number, "etag": answer["ETag"], "size": size}]
+        return {"n": number, "etag": answer["ETag"], "size": size}
+
+    def _upload_part(self, upload: TusUpload, body: IO[bytes], size: int) -> None:
+        number = len(upload.parts) + 1
+        upload.parts = [*upload.parts, self._send_part(upload, number, body, size)]
 
     def finish(self, upload: TusUpload) -> None:
         if not upload.multipart_id:
@@ -262,6 +317,68 @@ class S3Backend(Backend):
                 )
         for name in (upload.pending_path, upload.path):
             self.client.delete_object(Bucket=self.bucket, Key=self.key(name))
+
+
+class _PartWriter:
+    """Where :func:`copy_stream` writes on an S3 disk: cuts a multipart part each time
+    ``TUS_PART_SIZE`` bytes have arrived and sends up to ``PARALLEL`` parts at once while the
+    body keeps coming (each from its own temporary file), so a long PATCH holds a few parts on
+    the app server's disk, never the upload, and S3 works while the client sends."""
+
+    PARALLEL = 3
+
+    def __init__(self, backend: S3Backend, upload: TusUpload, spool: IO[bytes]) -> None:
+        self.backend, self.upload, self.spool = backend, upload, spool
+        self.part_size = int(app_settings.TUS_PART_SIZE)
+        self.number = len(upload.parts) + 1  # of the next part
+        self.sent: list[dict[str, Any]] = []
+        self._flight: list[tuple[Future[dict[str, Any]], IO[bytes]]] = []
+        self._pool: ThreadPoolExecutor | None = None
+
+    def write(self, block: bytes, /) -> None:
+        self.spool.write(block)
+        if self.spool.tell() >= self.part_size:
+            self._cut()
+
+    def _cut(self) -> None:
+        spool, size = self.spool, self.spool.tell()
+        spool.seek(0)
+        self.backend._start(self.upload)  # the multipart upload is created on this thread
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.PARALLEL, thread_name_prefix="forge-tus-s3")
+        while len(self._flight) >= self.PARALLEL:
+            self._collect()
+        sent = self._pool.submit(self.backend._send_part, self.upload, self.number, spool, size)
+        self._flight.append((sent, spool))
+        self.number += 1
+        self.spool = self.backend._spool()
+
+    def _collect(self) -> None:
+        sent, spool = self._flight.pop(0)
+        try:
+            self.sent.append(sent.result())
+        finally:
+            spool.close()
+
+    def wait(self) -> None:
+        """Every part cut so far is in S3 (in ``sent``, in order); raises a part's error."""
+        try:
+            while self._flight:
+                self._collect()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+
+    def abandon(self) -> None:
+        """The PATCH failed: stop sending and drop every temporary file."""
+        for sent, _spool in self._flight:
+            sent.cancel()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        for _sent, spool in self._flight:
+            spool.close()
+        self._flight.clear()
+        self.spool.close()
 
 
 class RangeReader:

@@ -27,6 +27,7 @@ from forge_suite.files.conf import app_settings
 from forge_suite.files.exceptions import FilesError, InvalidUpload
 from forge_suite.files.models import TusUpload, UploadState
 from forge_suite.files.requests import body_stream
+from forge_suite.files.tus import digests
 from forge_suite.files.tus.backends import (
     ALGORITHMS,
     ChecksumMismatch,
@@ -348,6 +349,7 @@ def _patch(
             checksum = decode_checksum(request.headers["Upload-Checksum"])
         except ValueError as exc:
             return _response(400, str(exc))
+    digest: Any = None
     try:
         with transaction.atomic():
             upload = (
@@ -383,8 +385,9 @@ def _patch(
                 return _response(
                     413, f"The body ({declared} bytes) is longer than the {limit} bytes left."
                 )
+            digest = digests.running.take(upload.pk, upload.offset)
             written, _broken = backend_for(upload.disk).write(
-                upload, body_stream(request), limit, checksum
+                upload, body_stream(request), limit, checksum, digest
             )
             upload.offset += written
             upload.expires = _expires()
@@ -397,6 +400,8 @@ def _patch(
         return _response(413, str(exc))
     except DatabaseError:
         return _response(423, "Another request is writing to this upload; retry.")
+    if digest is not None:  # the new offset is recorded: the digest has seen exactly that
+        digests.running.put(upload.pk, upload.offset, digest)
     headers = {
         "Upload-Offset": str(upload.offset),
         "Upload-Expires": http_date(upload.expires.timestamp()),
