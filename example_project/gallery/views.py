@@ -17,9 +17,12 @@ LOGIN = "admin:login"
 @login_required(login_url=LOGIN)
 @ensure_csrf_cookie
 def upload_page(request: HttpRequest) -> HttpResponse:
-    """Uppy's Dashboard with the tus plugin: progress, pause and resume."""
+    """Uppy's Dashboard with the tus plugin: progress, pause and resume; with ``?via=s3`` (on
+    an S3 disk) the ``@uppy/aws-s3`` plugin, which sends the parts straight to S3."""
     try:
         chunk = max(64 * 1024, int(request.GET.get("chunk", 5 * 1024 * 1024)))
+        if request.GET.get("via") == "s3":
+            chunk = max(chunk, 5 * 1024 * 1024)  # S3's smallest part
     except ValueError:
         chunk = 5 * 1024 * 1024
     config = {
@@ -28,6 +31,10 @@ def upload_page(request: HttpRequest) -> HttpResponse:
         "maxFileSize": app_settings.TUS_MAX_SIZE,
         "allowedTypes": list(app_settings.ALLOWED_TYPES),
         "galleryUrl": reverse("gallery:index"),
+        # @uppy/aws-s3 appends s3/multipart, s3/params, ... to this
+        "direct": reverse("forge_files:s3-params").removesuffix("/s3/params")
+        if request.GET.get("via") == "s3"
+        else None,
     }
     return render(request, "gallery/upload.html", {"config": config})
 

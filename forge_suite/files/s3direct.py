@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from forge_suite.files.api import new_path, record, reject
 from forge_suite.files.auth import AuthFailed, authenticate
 from forge_suite.files.conf import app_settings
-from forge_suite.files.disks import Disk, disk, is_s3, s3_client, s3_key
+from forge_suite.files.disks import Disk, disk, is_s3, object_key, s3_client
 from forge_suite.files.exceptions import InvalidUpload
 from forge_suite.files.models import MultipartUpload
 from forge_suite.files.tus.backends import RangeReader
@@ -76,7 +76,7 @@ def multipart(request: HttpRequest) -> JsonResponse:
     body = _json_body(request)
     name = sanitize_filename(str(body.get("filename") or "upload"))
     key = new_path(name)
-    created = client.create_multipart_upload(Bucket=bucket, Key=s3_key(target.storage, key))
+    created = client.create_multipart_upload(Bucket=bucket, Key=object_key(target.storage, key))
     MultipartUpload.objects.create(
         upload_id=created["UploadId"], disk=target.alias, key=key, filename=name, owner=user
     )
@@ -99,7 +99,7 @@ def multipart_part(request: HttpRequest, upload_id: str, part_number: int) -> Js
         "upload_part",
         Params={
             "Bucket": bucket,
-            "Key": s3_key(target.storage, upload.key),
+            "Key": object_key(target.storage, upload.key),
             "UploadId": upload_id,
             "PartNumber": part_number,
         },
@@ -134,7 +134,7 @@ def multipart_upload(request: HttpRequest, upload_id: str) -> JsonResponse:
     upload = _owned(request, user, upload_id)
     if upload is None:
         return _error(404, "No such upload.")
-    key = s3_key(target.storage, upload.key)
+    key = object_key(target.storage, upload.key)
     if request.method == "GET":
         return JsonResponse(_list_parts(client, bucket, key, upload_id), safe=False)
     if request.method == "DELETE":
@@ -170,7 +170,7 @@ def multipart_complete(request: HttpRequest, upload_id: str) -> JsonResponse:
         )
     ):
         return _error(400, "parts must be a list of {PartNumber, ETag}.")
-    key = s3_key(target.storage, upload.key)
+    key = object_key(target.storage, upload.key)
     client.complete_multipart_upload(
         Bucket=bucket,
         Key=key,
@@ -223,7 +223,11 @@ def params(request: HttpRequest) -> JsonResponse:
     key = new_path(name, prefix="direct")
     url = client.generate_presigned_url(
         "put_object",
-        Params={"Bucket": bucket, "Key": s3_key(target.storage, key), "ContentType": content_type},
+        Params={
+            "Bucket": bucket,
+            "Key": object_key(target.storage, key),
+            "ContentType": content_type,
+        },
         ExpiresIn=EXPIRES,
     )
     return JsonResponse(

@@ -1,9 +1,11 @@
-"""Fixtures of the files tests: moto's S3 server, S3 and local disks, users and tokens."""
+"""Fixtures of the files tests: moto's S3 server, gcp-storage-emulator, S3, GCS and local
+disks, users and tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +15,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.files.servers import moto_server
-from tests.support.servers import ServerProcess
+from tests.support.servers import ServerProcess, free_port
 
 S3_CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
 
@@ -146,3 +148,83 @@ def pdf_bytes(size: int = 2048) -> bytes:
 
     head = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
     return head + os.urandom(max(0, size - len(head)))
+
+
+@pytest.fixture(scope="session")
+def gcs_emulator() -> Iterator[ServerProcess]:
+    """gcp-storage-emulator on a loopback port (in memory), for the whole session."""
+    port = free_port()
+    server = ServerProcess(
+        "",
+        command=[
+            sys.executable,
+            "-m",
+            "gcp_storage_emulator",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--in-memory",
+            "--default-bucket",
+            "forge-gcs",
+        ],
+        port=port,
+        name="gcs",
+    )
+    yield server
+    server.stop()
+
+
+def service_account() -> Any:
+    """Credentials with a freshly generated key: enough to sign URLs locally."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from google.oauth2 import service_account as sa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    credentials = sa.Credentials.from_service_account_info(
+        {
+            "type": "service_account",
+            "project_id": "forge-test",
+            "private_key_id": "1",
+            "private_key": pem,
+            "client_email": "forge@forge-test.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": "http://127.0.0.1:1/token",
+        }
+    )
+    return credentials
+
+
+def _emulator_token(self: Any, request: Any) -> None:
+    # The emulator accepts any bearer token: no OAuth exchange with Google.
+    self.token = "emulator"
+    self.expiry = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def gcs_disk(
+    gcs_emulator: ServerProcess, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> Iterator[str]:
+    """A ``gcs`` disk on the emulator's bucket, made the upload disk."""
+    from google.oauth2 import service_account as sa
+
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.url)
+    monkeypatch.setattr(sa.Credentials, "refresh", _emulator_token)
+    storages = {
+        **settings.STORAGES,
+        "gcs": {
+            "BACKEND": "storages.backends.gcloud.GoogleCloudStorage",
+            "OPTIONS": {
+                "bucket_name": "forge-gcs",
+                "project_id": "forge-test",
+                "credentials": service_account(),
+            },
+        },
+    }
+    with override_settings(STORAGES=storages, FORGE={"FILES": {"DISK": "gcs"}}):
+        yield "gcs"

@@ -136,6 +136,49 @@ def test_tuspy_resumes_after_sigkill_on_s3_multipart(
     assert s3_client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
 
 
+def test_tuspy_resumes_after_sigkill_on_gcs(
+    big_file: tuple[Path, str],
+    gcs_emulator: ServerProcess,
+    user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage as gcs
+
+    path, sha = big_file
+    storages = {
+        "gcs": {
+            "BACKEND": "storages.backends.gcloud.GoogleCloudStorage",
+            "OPTIONS": {"bucket_name": "forge-gcs", "project_id": "forge-test"},
+        }
+    }
+    server = django_server(
+        _db_name(),
+        storages,
+        {"DISK": "gcs", "TUS_MAX_SIZE": 1024 * MiB},
+        env={"STORAGE_EMULATOR_HOST": gcs_emulator.url},
+    )
+    try:
+        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=SIZE // 2)
+    finally:
+        server.stop()
+    assert "error" not in outcome, outcome.get("error")
+    assert SIZE // 2 <= outcome["offset_after_kill"] < SIZE
+    stored = StoredFile.objects.get()
+    assert stored.sha256 == sha
+    upload = TusUpload.objects.get()
+    assert upload.parts == []  # composed, then deleted
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", gcs_emulator.url)
+    client = gcs.Client(project="forge-test", credentials=AnonymousCredentials())
+    bucket = client.bucket("forge-gcs")
+    digest = hashlib.sha256()
+    with bucket.blob(stored.path).open("rb", chunk_size=4 * MiB) as fh:
+        while block := fh.read(4 * MiB):
+            digest.update(block)
+    assert digest.hexdigest() == sha
+    assert list(bucket.list_blobs(prefix=upload.staging_path)) == []
+
+
 def test_chunked_bodies_over_a_real_server(tmp_path: Path, user: Any) -> None:
     """Chunked requests (no Content-Length) through a real WSGI server: a raw upload over the
     limit is refused while streaming, a chunked tus PATCH is stored, a creation-with-upload

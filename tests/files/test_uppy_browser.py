@@ -1,5 +1,7 @@
-"""Acceptance: Uppy (Dashboard + @uppy/tus, the bundle the demo ships) in headless Chromium
-uploads a file to a server process with progress events, a pause and a resume."""
+"""Acceptance: Uppy (the bundle the demo ships) in headless Chromium. With @uppy/tus it uploads
+a file to a server process with progress events, a pause and a resume; with @uppy/aws-s3 it
+sends a file straight to S3 (moto, with bucket CORS rules as real S3 needs) in multipart parts
+presigned by the app, which then validates and records it."""
 
 from __future__ import annotations
 
@@ -22,10 +24,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pyte
 
 MAKE_FILE = """
 const done = arguments[arguments.length - 1];
+const side = arguments.length > 1 ? arguments[0] : 700;
 const canvas = document.createElement("canvas");
-canvas.width = 700; canvas.height = 700;
+canvas.width = side; canvas.height = side;
 const ctx = canvas.getContext("2d");
-const pixels = ctx.createImageData(700, 700);
+const pixels = ctx.createImageData(side, side);
 for (let i = 0; i < pixels.data.length; i += 65536) {
   crypto.getRandomValues(pixels.data.subarray(i, Math.min(i + 65536, pixels.data.length)));
 }
@@ -110,3 +113,68 @@ def test_uppy_tus_upload_with_pause_and_resume(
     assert (stored.sha256, stored.size, stored.owner) == (sha, size, user)
     assert stored.content_type == "image/png"
     assert hashlib.sha256(stored.open().read()).hexdigest() == sha
+
+
+def test_uppy_aws_s3_multipart_straight_to_s3(driver: Any, user: Any, tmp_path: Path) -> None:
+    import boto3
+
+    from tests.files.conftest import s3_storage_config
+    from tests.files.servers import moto_server
+
+    moto = moto_server(bucket_cors=True)
+    server = None
+    try:
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=moto.url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+        s3.create_bucket(Bucket="direct")
+        server = django_server(
+            str(connection.settings_dict["NAME"]),
+            {"s3": s3_storage_config(moto.url, "direct")},
+            {"DISK": "s3"},
+        )
+        s3.put_bucket_cors(  # what a bucket needs for direct browser uploads
+            Bucket="direct",
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedOrigins": [server.url],
+                        "AllowedMethods": ["PUT", "GET"],
+                        "AllowedHeaders": ["*"],
+                        "ExposeHeaders": ["ETag"],
+                    }
+                ]
+            },
+        )
+        client = Client()
+        client.force_login(user)
+        driver.get(f"{server.url}/static/gallery/gallery.css")
+        driver.add_cookie(
+            {"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"}
+        )
+        driver.get(f"{server.url}/gallery/upload/?via=s3")
+        sha, size = driver.execute_async_script(MAKE_FILE, 1400)
+        assert size > 5 * 1024 * 1024  # two parts at least
+
+        driver.execute_script("window.uppy.upload()")
+        wait_for(lambda: any(e["type"] in ("success", "error") for e in events(driver)), 120)
+        log = events(driver)
+        assert [e for e in log if e["type"] == "error"] == []
+        sent = [e["sent"] for e in log if e["type"] == "progress"]
+        assert sent == sorted(sent)
+        assert sent[-1] == size
+        stored = StoredFile.objects.get()
+        assert (stored.sha256, stored.size, stored.owner, stored.disk) == (sha, size, user, "s3")
+        assert stored.content_type == "image/png"
+        head = s3.head_object(Bucket="direct", Key=stored.path)
+        assert head["ETag"].strip('"').endswith("-2")  # completed from two uploaded parts
+        body = s3.get_object(Bucket="direct", Key=stored.path)["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == sha
+    finally:
+        if server is not None:
+            server.stop()
+        moto.stop()

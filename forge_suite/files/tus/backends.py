@@ -1,136 +1,45 @@
-"""Where tus bytes go: a staging file on a local disk, or S3 multipart parts (as tusd does).
+"""Where tus bytes go: a staging file on a local disk, S3 multipart parts (as tusd's s3store
+does) or GCS objects composed at the end (as tusd's gcsstore does).
 
-Both keep every fact in the ``TusUpload`` row; the bytes past the recorded offset that a
+Each keeps every fact in the ``TusUpload`` row; the bytes past the recorded offset that a
 crash may leave behind are overwritten by the next PATCH, so any process can continue.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, Any
 
-from forge_suite.files.conf import app_settings
-from forge_suite.files.disks import Disk, disk, is_local, is_s3, s3_client, s3_key
+from forge_suite.files.disks import Disk, disk, is_gcs, is_local, is_s3, object_key, s3_client
 from forge_suite.files.exceptions import FilesError
 from forge_suite.files.models import TusUpload
 from forge_suite.files.paths import new_path
-from forge_suite.files.validation import sanitize_filename, temp_dir
+from forge_suite.files.tus.gcs import GCSBackend, open_gcs
+from forge_suite.files.tus.streams import (
+    ALGORITHMS,
+    CHUNK,
+    Backend,
+    Checksum,
+    ChecksumMismatch,
+    PartWriter,
+    TooMuchData,
+    copy_stream,
+    decode_checksum,
+)
+from forge_suite.files.validation import sanitize_filename
 
-__all__ = ["Backend", "ChecksumMismatch", "TooMuchData", "backend_for", "copy_stream"]
-
-CHUNK = 256 * 1024
-ALGORITHMS = {"sha1": hashlib.sha1, "md5": hashlib.md5, "sha256": hashlib.sha256}
-
-
-class Sink(Protocol):
-    def write(self, data: bytes, /) -> object: ...
-
-
-class ChecksumMismatch(FilesError):
-    """The chunk's ``Upload-Checksum`` does not match what arrived (tus 460)."""
-
-
-class TooMuchData(FilesError):
-    """The body is longer than the upload's remaining length (413)."""
-
-
-@dataclass
-class Checksum:
-    algorithm: str
-    expected: bytes
-
-    def hasher(self) -> Any:
-        return ALGORITHMS[self.algorithm]()
-
-
-# Hashing releases the GIL: a block is hashed on one of these threads while the request's
-# thread writes it and reads the next, so a checksum or the running digest costs little time.
-_HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="forge-tus-hash")
-
-
-def _update(hashers: list[Any], block: bytes) -> None:
-    for hasher in hashers:
-        hasher.update(block)
-
-
-def copy_stream(
-    source: Any, out: Sink, limit: int, checksum: Checksum | None, digest: Any = None
-) -> tuple[int, bool]:
-    """Copy at most ``limit`` bytes; ``(bytes copied, body broken)``. More than ``limit``
-    raises :class:`TooMuchData`; a wrong checksum raises :class:`ChecksumMismatch`. The bytes
-    copied also go to ``digest`` (the upload's running SHA-256), when given."""
-    hasher = checksum.hasher() if checksum else None
-    hashers = [h for h in (hasher, digest) if h is not None]
-    copied = 0
-    broken = False
-    pending: Future[None] | None = None
-    try:
-        while True:
-            try:
-                block = source.read(min(CHUNK, limit - copied + 1))
-            except Exception:  # client went away: keep what arrived (tus core)
-                broken = True
-                break
-            if not block:
-                break
-            copied += len(block)
-            if copied > limit:
-                raise TooMuchData(f"The body is longer than the {limit} bytes left in this upload.")
-            if hashers:
-                if pending is not None:
-                    pending.result()  # in order, one block at a time
-                pending = _HASHING.submit(_update, hashers, block)
-            out.write(block)
-    finally:
-        if pending is not None:
-            pending.result()
-    if hasher is not None and (broken or hasher.digest() != checksum.expected):  # type: ignore[union-attr]
-        raise ChecksumMismatch("Upload-Checksum does not match the body.")
-    return copied, broken
-
-
-class Backend:
-    """Receives the bytes of one upload."""
-
-    def __init__(self, target: Disk) -> None:
-        self.disk = target
-
-    def object_path(self, upload: TusUpload) -> str:
-        """Where the upload's bytes are written (``upload.path``)."""
-        return upload.staging_path
-
-    def create(self, upload: TusUpload) -> None:
-        raise NotImplementedError
-
-    def write(
-        self,
-        upload: TusUpload,
-        source: Any,
-        limit: int,
-        checksum: Checksum | None,
-        digest: Any = None,
-    ) -> tuple[int, bool]:
-        """Append the body at ``upload.offset``; returns ``(bytes kept, body broken)``. The
-        bytes kept also go to ``digest`` when given."""
-        raise NotImplementedError
-
-    def finish(self, upload: TusUpload) -> None:
-        """All bytes are in: make ``upload.path`` one whole object on the disk."""
-
-    def append_from(self, upload: TusUpload, partials: list[TusUpload]) -> None:
-        """Build a final upload's data from complete partial uploads (concatenation)."""
-        raise NotImplementedError
-
-    def terminate(self, upload: TusUpload) -> None:
-        """Forget every byte of ``upload`` (staging data, S3 parts)."""
-        raise NotImplementedError
+__all__ = [
+    "ALGORITHMS",
+    "Backend",
+    "ChecksumMismatch",
+    "TooMuchData",
+    "backend_for",
+    "copy_stream",
+    "decode_checksum",
+    "open_staged",
+]
 
 
 class LocalBackend(Backend):
@@ -172,17 +81,22 @@ class LocalBackend(Backend):
             os.unlink(self._path(upload))
 
 
+MAX_PARTS = 10_000  # of an S3 multipart upload
+
+
 class S3Backend(Backend):
     """Each PATCH ends in S3: a multipart part once ``TUS_PART_SIZE`` bytes are gathered,
     else the ``.part`` object that the next PATCH prepends. The app server keeps at most
     one part in a temporary file, never the upload."""
+
+    parallel = 3  # boto3 clients are thread-safe: three parts in flight
 
     def __init__(self, target: Disk) -> None:
         super().__init__(target)
         self.client, self.bucket, _ = s3_client(target.storage)
 
     def key(self, name: str) -> str:
-        return s3_key(self.disk.storage, name)
+        return object_key(self.disk.storage, name)
 
     def object_path(self, upload: TusUpload) -> str:
         # Written where it will stay: no copy of a large object after validation.
@@ -194,9 +108,6 @@ class S3Backend(Backend):
     def create(self, upload: TusUpload) -> None:
         pass  # the multipart upload starts with the first part
 
-    def _spool(self) -> IO[bytes]:
-        return tempfile.TemporaryFile(prefix="forge-tus-", dir=temp_dir())
-
     def write(
         self,
         upload: TusUpload,
@@ -205,7 +116,7 @@ class S3Backend(Backend):
         checksum: Checksum | None,
         digest: Any = None,
     ) -> tuple[int, bool]:
-        out = _PartWriter(self, upload, self._spool())
+        out = PartWriter(self, upload)
         try:
             if upload.pending_size:  # the bytes short of a part that the last PATCH left
                 body = self.client.get_object(
@@ -227,7 +138,7 @@ class S3Backend(Backend):
             total = rest.tell()
             rest.seek(0)
             if final and (total or not (upload.parts or out.sent)):
-                out.sent.append(self._send_part(upload, out.number, rest, total))
+                out.sent.append(self.send_part(upload, out.number, rest, total))
             elif total and (cut or total != upload.pending_size):
                 self.client.put_object(
                     Bucket=self.bucket, Key=self.key(upload.pending_path), Body=rest
@@ -241,17 +152,19 @@ class S3Backend(Backend):
         upload.pending_size = keep
         return copied, broken
 
-    def _start(self, upload: TusUpload) -> None:
+    def start(self, upload: TusUpload) -> None:
         if not upload.multipart_id:
             created = self.client.create_multipart_upload(
                 Bucket=self.bucket, Key=self.key(upload.path)
             )
             upload.multipart_id = created["UploadId"]
 
-    def _send_part(
+    def send_part(
         self, upload: TusUpload, number: int, body: IO[bytes], size: int
     ) -> dict[str, Any]:
-        self._start(upload)
+        if number > MAX_PARTS:
+            raise TooMuchData(f"S3 takes at most {MAX_PARTS} parts per upload: send larger chunks.")
+        self.start(upload)
         answer = self.client.upload_part(
             Bucket=self.bucket,
             Key=self.key(upload.path),
@@ -261,10 +174,6 @@ class S3Backend(Backend):
             ContentLength=size,
         )
         return {"n": number, "etag": answer["ETag"], "size": size}
-
-    def _upload_part(self, upload: TusUpload, body: IO[bytes], size: int) -> None:
-        number = len(upload.parts) + 1
-        upload.parts = [*upload.parts, self._send_part(upload, number, body, size)]
 
     def finish(self, upload: TusUpload) -> None:
         if not upload.multipart_id:
@@ -287,24 +196,22 @@ class S3Backend(Backend):
     def append_from(self, upload: TusUpload, partials: list[TusUpload]) -> None:
         # Stream every partial through part-sized spools: works whatever the partials'
         # sizes (UploadPartCopy would need each but the last to be >= 5 MiB).
-        spool = self._spool()
+        out = PartWriter(self, upload)
         try:
             for part in partials:
                 body = self.client.get_object(Bucket=self.bucket, Key=self.key(part.path))["Body"]
                 for block in body.iter_chunks(CHUNK):
-                    spool.write(block)
-                    if spool.tell() >= app_settings.TUS_PART_SIZE:
-                        size = spool.tell()
-                        spool.seek(0)
-                        self._upload_part(upload, spool, size)
-                        spool.close()
-                        spool = self._spool()
-            size = spool.tell()
-            if size or not upload.parts:
-                spool.seek(0)
-                self._upload_part(upload, spool, size)
-        finally:
-            spool.close()
+                    out.write(block)
+            out.wait()
+            size = out.spool.tell()
+            if size or not out.sent:
+                out.spool.seek(0)
+                out.sent.append(self.send_part(upload, out.number, out.spool, size))
+        except BaseException:
+            out.abandon()
+            raise
+        out.spool.close()
+        upload.parts = [*upload.parts, *out.sent]
         self.finish(upload)
 
     def terminate(self, upload: TusUpload) -> None:
@@ -317,68 +224,6 @@ class S3Backend(Backend):
                 )
         for name in (upload.pending_path, upload.path):
             self.client.delete_object(Bucket=self.bucket, Key=self.key(name))
-
-
-class _PartWriter:
-    """Where :func:`copy_stream` writes on an S3 disk: cuts a multipart part each time
-    ``TUS_PART_SIZE`` bytes have arrived and sends up to ``PARALLEL`` parts at once while the
-    body keeps coming (each from its own temporary file), so a long PATCH holds a few parts on
-    the app server's disk, never the upload, and S3 works while the client sends."""
-
-    PARALLEL = 3
-
-    def __init__(self, backend: S3Backend, upload: TusUpload, spool: IO[bytes]) -> None:
-        self.backend, self.upload, self.spool = backend, upload, spool
-        self.part_size = int(app_settings.TUS_PART_SIZE)
-        self.number = len(upload.parts) + 1  # of the next part
-        self.sent: list[dict[str, Any]] = []
-        self._flight: list[tuple[Future[dict[str, Any]], IO[bytes]]] = []
-        self._pool: ThreadPoolExecutor | None = None
-
-    def write(self, block: bytes, /) -> None:
-        self.spool.write(block)
-        if self.spool.tell() >= self.part_size:
-            self._cut()
-
-    def _cut(self) -> None:
-        spool, size = self.spool, self.spool.tell()
-        spool.seek(0)
-        self.backend._start(self.upload)  # the multipart upload is created on this thread
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.PARALLEL, thread_name_prefix="forge-tus-s3")
-        while len(self._flight) >= self.PARALLEL:
-            self._collect()
-        sent = self._pool.submit(self.backend._send_part, self.upload, self.number, spool, size)
-        self._flight.append((sent, spool))
-        self.number += 1
-        self.spool = self.backend._spool()
-
-    def _collect(self) -> None:
-        sent, spool = self._flight.pop(0)
-        try:
-            self.sent.append(sent.result())
-        finally:
-            spool.close()
-
-    def wait(self) -> None:
-        """Every part cut so far is in S3 (in ``sent``, in order); raises a part's error."""
-        try:
-            while self._flight:
-                self._collect()
-        finally:
-            if self._pool is not None:
-                self._pool.shutdown()
-
-    def abandon(self) -> None:
-        """The PATCH failed: stop sending and drop every temporary file."""
-        for sent, _spool in self._flight:
-            sent.cancel()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-        for _sent, spool in self._flight:
-            spool.close()
-        self._flight.clear()
-        self.spool.close()
 
 
 class RangeReader:
@@ -438,6 +283,8 @@ class RangeReader:
 def open_staged(upload: TusUpload) -> tuple[IO[bytes] | RangeReader, Callable[[], Iterator[bytes]]]:
     """``(seekable reader, chunk iterator)`` over a finished upload's bytes."""
     target = disk(upload.disk)
+    if is_gcs(target.storage):
+        return open_gcs(target, upload)
     if is_s3(target.storage):
         backend = S3Backend(target)
         key = backend.key(upload.path)
@@ -464,18 +311,8 @@ def backend_for(alias: str) -> Backend:
         return LocalBackend(target)
     if is_s3(target.storage):
         return S3Backend(target)
+    if is_gcs(target.storage):
+        return GCSBackend(target)
     raise FilesError(
-        f"tus uploads need a local or S3 disk; {alias!r} is {type(target.storage).__name__}."
+        f"tus uploads need a local, S3 or GCS disk; {alias!r} is {type(target.storage).__name__}."
     )
-
-
-def decode_checksum(header: str) -> Checksum:
-    """Parse ``Upload-Checksum: sha1 <base64>``; ValueError when malformed or unsupported."""
-    try:
-        algorithm, value = header.strip().split(" ", 1)
-        expected = base64.b64decode(value.strip(), validate=True)
-    except ValueError:
-        raise ValueError("Upload-Checksum must be '<algorithm> <base64 digest>'.") from None
-    if algorithm not in ALGORITHMS:
-        raise ValueError(f"Unsupported checksum algorithm {algorithm!r}.")
-    return Checksum(algorithm, expected)

@@ -31,9 +31,11 @@ def finalize(upload: TusUpload) -> StoredFile | None:
     is raised for the caller to answer with.
     """
     backend = backend_for(upload.disk)
-    if upload.multipart_id or upload.length == 0:
-        backend.finish(upload)  # S3: complete the multipart upload
-        TusUpload.objects.filter(pk=upload.pk).update(multipart_id=upload.multipart_id)
+    if upload.multipart_id or upload.parts or upload.length == 0:
+        backend.finish(upload)  # S3: complete the multipart upload; GCS: compose the parts
+        TusUpload.objects.filter(pk=upload.pk).update(
+            multipart_id=upload.multipart_id, parts=upload.parts
+        )
     if upload.concat == "partial":
         running.forget(upload.pk)  # a final upload hashes its concatenation
         TusUpload.objects.filter(pk=upload.pk, state=UploadState.ACTIVE).update(
