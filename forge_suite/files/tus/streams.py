@@ -167,9 +167,13 @@ class PartWriter:
         self._pool: ThreadPoolExecutor | None = None
 
     def write(self, block: bytes, /) -> None:
-        self.spool.write(block)
-        if self.spool.tell() >= self.part_size:
-            self._cut()
+        view = memoryview(block)
+        while view:  # parts of exactly part_size bytes
+            room = self.part_size - self.spool.tell()
+            self.spool.write(view[:room])
+            view = view[room:]
+            if self.spool.tell() >= self.part_size:
+                self._cut()
 
     def _cut(self) -> None:
         full, size = self.spool, self.spool.tell()
