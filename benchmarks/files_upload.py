@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import os
 import statistics
 import subprocess
@@ -136,6 +137,12 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--disks", default="local,s3", help="comma-separated: local, s3")
+    parser.add_argument(
+        "--workdir",
+        default=None,
+        help="where the file, the local disk and the temporary files go (e.g. /dev/shm to "
+        "leave the machine's disk and its writeback out of the comparison)",
+    )
     args = parser.parse_args()
 
     import django
@@ -147,7 +154,7 @@ def main() -> None:
     from tests.files.servers import moto_server
     from tests.support.servers import ServerProcess
 
-    work = Path(tempfile.mkdtemp(prefix="forge-bench-files-"))
+    work = Path(tempfile.mkdtemp(prefix="forge-bench-files-", dir=args.workdir))
     db = work / "bench.sqlite3"
     connection.settings_dict["NAME"] = str(db)
     call_command("migrate", verbosity=0)
@@ -226,6 +233,7 @@ def main() -> None:
     finally:
         if moto is not None:
             moto.stop()
+        shutil.rmtree(work, ignore_errors=True)
     load = subprocess.getoutput("uptime").strip()
     print(f"\n{args.size_mb} MiB, {args.rounds} rounds, load: {load}")
     print("| contender | median MB/s | median peak RSS (MB) | idle RSS (MB) |")
