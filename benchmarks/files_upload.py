@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import shutil
 import os
+import shutil
 import statistics
 import subprocess
 import sys
