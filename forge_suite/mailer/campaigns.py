@@ -13,15 +13,17 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from email.utils import parseaddr
+from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from forge_suite.mailer.batching import BUILT_IN_FIELDS, merge_tag_format
 from forge_suite.mailer.conf import app_settings
 from forge_suite.mailer.jobs import job
+from forge_suite.mailer.links import unsubscribe_links
 from forge_suite.mailer.mailable import Mailable
 from forge_suite.mailer.models import Campaign, OutboundEmail, Suppression, Unsubscription
 from forge_suite.mailer.parts import Address
@@ -40,13 +42,18 @@ def send_campaign(
     using: str | None = None,
     batch_size: int | None = None,
     progress: Callable[[int], None] | None = None,
+    esp_batch: bool = True,
 ) -> Campaign:
     """Queue ``mailable`` for every recipient (users or addresses) of ``recipients``.
 
     ``context(recipient)`` gives each message its own template context. Returns the
     :class:`Campaign`, whose ``stats()`` follow the messages as they are sent and tracked.
+    When the Mailable names ``merge_fields`` and the mailer's ESP batch-sends (and
+    ``esp_batch`` is left on), each batch is rendered once and sent in one API call.
     """
     size = batch_size or app_settings.BATCH_SIZE
+    alias = using or mailable.mailer or app_settings.DEFAULT_MAILER
+    tag = merge_tag_format(alias) if esp_batch and mailable.merge_fields else None
     campaign = Campaign.objects.create(
         name=name or mailable.__name__,
         mailable=f"{mailable.__module__}.{mailable.__qualname__}",
@@ -59,10 +66,10 @@ def send_campaign(
     for recipient in recipients:
         batch.append(recipient)
         if len(batch) >= size:
-            _queue_batch(campaign, mailable, batch, context, using, progress)
+            _queue_batch(campaign, mailable, batch, context, using, progress, tag)
             batch = []
     if batch:
-        _queue_batch(campaign, mailable, batch, context, using, progress)
+        _queue_batch(campaign, mailable, batch, context, using, progress, tag)
     return campaign
 
 
@@ -73,6 +80,7 @@ def _queue_batch(
     context: Callable[[Any], dict[str, Any]] | None,
     using: str | None,
     progress: Callable[[int], None] | None,
+    tag: str | None = None,
 ) -> None:
     from forge_suite.mailer.outbox import prepare
 
@@ -85,15 +93,21 @@ def _queue_batch(
                 email__in=emails, list_name=mailable.list_name
             ).values_list("email", flat=True)
         )
+    kept = [
+        (recipient, address)
+        for recipient, address in zip(recipients, addresses, strict=True)
+        if address.email.lower() not in blocked
+    ]
     rows = []
-    for recipient, address in zip(recipients, addresses, strict=True):
-        if address.email.lower() in blocked:
-            continue
-        extra = context(recipient) if context else {}
-        message = mailable(**extra).to(recipient if not isinstance(recipient, str) else address)
-        row = prepare(message, using)
+    if tag:
+        rows = _merged_rows(mailable, kept, context, using, tag)
+    else:
+        for recipient, address in kept:
+            extra = context(recipient) if context else {}
+            target = recipient if not isinstance(recipient, str) else address
+            rows.append(prepare(mailable(**extra).to(target), using))
+    for row in rows:
         row.campaign = campaign
-        rows.append(row)
     skipped = len(recipients) - len(rows)
     with transaction.atomic():
         created = OutboundEmail.objects.bulk_create(rows)
@@ -113,6 +127,48 @@ def _queue_batch(
         transaction.on_commit(lambda: _dispatch_batch(pks, campaign_id))
     if progress:
         progress(len(recipients))
+
+
+def _merged_rows(
+    mailable: type[Mailable],
+    kept: list[tuple[Any, Address]],
+    context: Callable[[Any], dict[str, Any]] | None,
+    using: str | None,
+    tag: str,
+) -> list[OutboundEmail]:
+    """One rendering per language with merge tags, then a row per recipient sharing it."""
+    from forge_suite.mailer.outbox import prepare
+
+    fields = tuple(mailable.merge_fields)
+    tags = {name: tag.format(name) for name in (*fields, *BUILT_IN_FIELDS)}
+    by_language: dict[str | None, list[tuple[Address, dict[str, Any]]]] = {}
+    for recipient, address in kept:
+        extra = context(recipient) if context else {}
+        by_language.setdefault(address.language, []).append((address, extra))
+    rows = []
+    copied = [f.attname for f in OutboundEmail._meta.concrete_fields if not f.primary_key]
+    for group in by_language.values():
+        address, extra = group[0]
+        shared = mailable(**{**extra, **{f: tags[f] for f in fields}}).to(address)
+        template = prepare(shared, using, merge_tags=tags)
+        key = uuid.uuid4().hex
+        for address, extra in group:
+            row = OutboundEmail(**{name: getattr(template, name) for name in copied})
+            row.uuid = uuid.uuid4()
+            row.message_id = make_msgid(domain=app_settings.MESSAGE_ID_DOMAIN or None)
+            row.to, row.batch_key = [address.formatted()], key
+            values = {f: extra.get(f, "") for f in fields}
+            values.update(
+                recipient_name=address.name or address.email, recipient_email=address.email
+            )
+            headers = dict(template.headers)
+            if mailable.list_name:
+                links, personal = unsubscribe_links(row.uuid)
+                values.update(links)
+                headers.update(personal)
+            row.headers, row.merge_data = headers, {"tag": tag, "values": values}
+            rows.append(row)
+    return rows
 
 
 def _dispatch_batch(pks: list[int], campaign_id: int) -> None:

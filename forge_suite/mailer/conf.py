@@ -68,6 +68,12 @@ DEFAULTS: dict[str, Option] = {
         nullable=True,
         validator=validators.rate,
     ),
+    "BATCH_MERGE_TAGS": Option(
+        {},
+        dict,
+        "More ESPs for campaign batch sends: anymail esp_name -> merge tag format, such as "
+        "{'Brevo': '{{{{ params.{} }}}}'}.",
+    ),
     "NOTIFICATION_DEDUP_SECONDS": Option(
         300.0,
         (int, float),

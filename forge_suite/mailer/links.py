@@ -8,9 +8,9 @@ import uuid
 from django.urls import reverse
 
 from forge_suite.mailer.conf import app_settings
-from forge_suite.mailer.tokens import sign_value
+from forge_suite.mailer.tokens import sign_message, sign_value
 
-__all__ = ["CLICK_SALT", "absolute", "rewrite_links"]
+__all__ = ["CLICK_SALT", "absolute", "rewrite_links", "unsubscribe_links"]
 
 #: Salt of click-redirect tokens.
 CLICK_SALT = "click"
@@ -36,3 +36,21 @@ def rewrite_links(html: str, message_uuid: uuid.UUID) -> str:
         return f'href="{absolute(reverse("forge_mailer:click", args=[token]))}"'
 
     return _HREF.sub(replace, html)
+
+
+def unsubscribe_links(row_uuid: uuid.UUID) -> tuple[dict[str, str], dict[str, str]]:
+    """``(context, headers)`` of one message's unsubscribe links (RFC 8058 one-click)."""
+    token = sign_message(row_uuid)
+    url = absolute(reverse("forge_mailer:unsubscribe", args=[token]))
+    context = {
+        "unsubscribe_url": url,
+        "preferences_url": absolute(reverse("forge_mailer:preferences", args=[token])),
+    }
+    targets = [f"<{url}>"]
+    if app_settings.UNSUBSCRIBE_MAILTO:
+        targets.append(f"<mailto:{app_settings.UNSUBSCRIBE_MAILTO}?subject=unsubscribe>")
+    headers = {
+        "List-Unsubscribe": ", ".join(targets),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    return context, headers

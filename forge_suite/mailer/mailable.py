@@ -63,6 +63,9 @@ class Mailable:
     mailer: ClassVar[str | None] = None
     #: Marketing mail belongs to a list: it gets one-click unsubscribe headers and a footer link.
     list_name: ClassVar[str | None] = None
+    #: Context keys that differ per recipient: with them a campaign through an ESP that batch-
+    #: sends renders once per batch and lets the ESP fill these in (see ``mailer.batching``).
+    merge_fields: ClassVar[tuple[str, ...]] = ()
     #: Context used by the admin preview.
     preview_context: ClassVar[dict[str, Any]] = {}
 

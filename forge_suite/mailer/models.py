@@ -53,6 +53,14 @@ class OutboundEmail(models.Model):
         "forge_mailer.Campaign", null=True, blank=True, on_delete=models.SET_NULL
     )
     provider_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    batch_key = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text=_("Rows with one key go to the ESP in one batch send (shared content)."),
+    )
+    merge_data = models.JSONField(
+        default=dict, blank=True, help_text=_("This recipient's values for the ESP's merge tags.")
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     claim_token = models.CharField(max_length=64, blank=True)

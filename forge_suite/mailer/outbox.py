@@ -27,8 +27,16 @@ from django.utils import timezone
 
 from forge_suite.core.metrics import metrics
 from forge_suite.mailer import signals
+from forge_suite.mailer.batching import (
+    PERSONAL_HEADERS,
+    MergeRecipient,
+    address_of,
+    esp_extra,
+    fill,
+    merge_values,
+)
 from forge_suite.mailer.conf import app_settings
-from forge_suite.mailer.links import absolute, rewrite_links
+from forge_suite.mailer.links import absolute, rewrite_links, unsubscribe_links
 from forge_suite.mailer.mailers import get_mailer
 from forge_suite.mailer.models import OutboundEmail, Status, Suppression, Unsubscription
 from forge_suite.mailer.parts import Attachment, MailableLike, attach_inline
@@ -51,28 +59,35 @@ logger = logging.getLogger("forge_suite.mailer")
 _fake: Any = None
 
 
-def prepare(mailable: MailableLike, using: str | None = None) -> OutboundEmail:
-    """Render ``mailable`` into an unsaved outbox row (headers, links and Message-ID set)."""
+def prepare(
+    mailable: MailableLike, using: str | None = None, *, merge_tags: dict[str, str] | None = None
+) -> OutboundEmail:
+    """Render ``mailable`` into an unsaved outbox row (headers, links and Message-ID set).
+
+    With ``merge_tags`` (a campaign's ESP batch, see :mod:`forge_suite.mailer.batching`) the
+    personal parts are rendered as those tags: ``recipient``, the unsubscribe links; no
+    per-message tracking pixel or click redirects are added (the ESP tracks the batch).
+    """
     row_uuid = uuid.uuid4()
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
-    if mailable.list_name:
-        token = sign_message(row_uuid)
-        url = absolute(reverse("forge_mailer:unsubscribe", args=[token]))
-        extra["unsubscribe_url"] = url
-        extra["preferences_url"] = absolute(reverse("forge_mailer:preferences", args=[token]))
-        targets = [f"<{url}>"]
-        if app_settings.UNSUBSCRIBE_MAILTO:
-            targets.append(f"<mailto:{app_settings.UNSUBSCRIBE_MAILTO}?subject=unsubscribe>")
-        headers["List-Unsubscribe"] = ", ".join(targets)
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if app_settings.TRACK_OPENS:
+    if merge_tags is not None:
+        extra["recipient"] = MergeRecipient(
+            merge_tags["recipient_name"], merge_tags["recipient_email"]
+        )
+        if mailable.list_name:
+            extra["unsubscribe_url"] = merge_tags["unsubscribe_url"]
+            extra["preferences_url"] = merge_tags["preferences_url"]
+    elif mailable.list_name:
+        links, headers = unsubscribe_links(row_uuid)
+        extra.update(links)
+    if app_settings.TRACK_OPENS and merge_tags is None:
         extra["tracking_pixel"] = absolute(
             reverse("forge_mailer:open", args=[sign_message(row_uuid)])
         )
     message = mailable.build_message(extra)
     html = _html_of(message)
-    if app_settings.TRACK_CLICKS and html:
+    if app_settings.TRACK_CLICKS and html and merge_tags is None:
         html = rewrite_links(html, row_uuid)
     message_id = make_msgid(domain=app_settings.MESSAGE_ID_DOMAIN or None)
     return OutboundEmail(
@@ -98,9 +113,10 @@ def prepare(mailable: MailableLike, using: str | None = None) -> OutboundEmail:
 
 def to_message(row: OutboundEmail) -> AnymailMessage:
     """The message a mailer sends for ``row`` (suppressed recipients already removed)."""
+    merge = row.merge_data or {}
     message = AnymailMessage(
-        subject=row.subject,
-        body=row.text,
+        subject=fill(row.subject, merge),
+        body=fill(row.text, merge),
         from_email=row.from_email,
         to=row.to,
         cc=row.cc,
@@ -111,7 +127,7 @@ def to_message(row: OutboundEmail) -> AnymailMessage:
         metadata=row.metadata,
     )
     if row.html:
-        message.attach_alternative(row.html, "text/html")
+        message.attach_alternative(fill(row.html, merge, html=True), "text/html")
     for item in row.attachments:
         attachment = Attachment(
             item["filename"], base64.b64decode(item["content"]), item["mimetype"], item.get("cid")
@@ -347,9 +363,66 @@ def send_batch(rows: Sequence[OutboundEmail], token: str, *, each: Any = None) -
         by_mailer.setdefault(row.mailer or app_settings.DEFAULT_MAILER, []).append(row)
     blocked = _suppressed_many(rows)
     for alias, group in by_mailer.items():
-        built = [(row, _build(row, token, blocked.get(row.pk, set()))) for row in group]
+        batches: dict[str, list[OutboundEmail]] = {}
+        if esp_extra(alias) is not None:  # the mailer takes ESP batch sends
+            for row in group:
+                if row.batch_key and len(row.to) == 1 and not row.cc and not row.bcc:
+                    batches.setdefault(row.batch_key, []).append(row)
+        for rows_of_batch in batches.values():
+            _send_merged(alias, rows_of_batch, token, blocked, each)
+        batched = {row.pk for rows_of_batch in batches.values() for row in rows_of_batch}
+        built = [
+            (row, _build(row, token, blocked.get(row.pk, set())))
+            for row in group
+            if row.pk not in batched
+        ]
         ready = [(row, message) for row, message in built if message is not None]
         _send_parallel(alias, ready, token, each)
+
+
+def _send_merged(
+    alias: str, rows: list[OutboundEmail], token: str, blocked: dict[int, set[str]], each: Any
+) -> None:
+    """One ESP batch send for campaign rows sharing their content: a message of its own per
+    recipient, the personal values through anymail's ``merge_data``."""
+    live = [  # a single recipient each: a blocked one is recorded as suppressed by _build
+        row for row in rows if not blocked.get(row.pk) or _build(row, token, blocked[row.pk])
+    ]
+    if not live:
+        return
+    first = live[0]
+    message = to_message(first)
+    message.subject, message.body = first.subject, first.text  # the merge tags, not values
+    message.alternatives = [(first.html, "text/html")] if first.html else []
+    message.to = [row.to[0] for row in live]
+    message.extra_headers = {
+        k: v for k, v in first.headers.items() if k not in (*PERSONAL_HEADERS, "Message-ID")
+    }
+    email = {row.pk: address_of(row.to[0]) for row in live}
+    message.merge_data = {email[r.pk]: merge_values(r.merge_data, html=True) for r in live}
+    message.merge_metadata = {email[r.pk]: {"forge_message": str(r.uuid)} for r in live}
+    message.merge_headers = {
+        email[r.pk]: {k: r.headers[k] for k in PERSONAL_HEADERS if k in r.headers} for r in live
+    }
+    message.esp_extra = esp_extra(alias)
+    for _row in live:
+        if each is not None:
+            each(alias)
+    try:
+        get_mailer(alias).send_messages([message])
+    except Exception as exc:
+        for row in live:
+            _record(row, message, exc, token)
+        return
+    statuses = message.anymail_status.recipients
+    done: Pending = []
+    for row in live:
+        status = statuses.get(email[row.pk])
+        if status is not None and status.status in ("rejected", "invalid", "failed"):
+            _record(row, message, RuntimeError(f"ESP answered {status.status}"), token)
+        else:
+            done.append((row, alias, str(status.message_id if status else "") or ""))
+    mark_sent(done, token)
 
 
 def _send_parallel(

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from forge_suite.core.metrics import metrics
 from forge_suite.mailer import signals
+from forge_suite.mailer.batching import address_of
 from forge_suite.mailer.models import PROGRESS, EmailEvent, OutboundEmail, Status, Suppression
 
 __all__ = ["connect", "record_event"]
@@ -81,11 +82,7 @@ def record_event(
             return earlier
     with transaction.atomic():
         if message is None and provider_message_id:
-            message = (
-                OutboundEmail.objects.select_for_update()
-                .filter(provider_message_id=str(provider_message_id))
-                .first()
-            )
+            message = _message_of(str(provider_message_id), recipient)
         event = EmailEvent.objects.create(
             message=message,
             event_type=event_type,
@@ -113,6 +110,22 @@ def record_event(
         metrics().record_mail(provider, str(new))
     signals.message_event.send(OutboundEmail, message=message, event=event, esp_name=esp_name)
     return event
+
+
+def _message_of(provider_message_id: str, recipient: str) -> OutboundEmail | None:
+    """The message an ESP event is about (locked). An ESP batch send (Mailgun's) gives all its
+    recipients one id: the recipient then tells the rows apart."""
+    found = list(
+        OutboundEmail.objects.select_for_update()
+        .filter(provider_message_id=provider_message_id)
+        .order_by("pk")[:1000]
+    )
+    if len(found) > 1 and recipient:
+        wanted = recipient.lower()
+        for candidate in found:
+            if any(address_of(a).lower() == wanted for a in candidate.to):
+                return candidate
+    return found[0] if found else None
 
 
 def _moves_forward(current: str, new: str) -> bool:

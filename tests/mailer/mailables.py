@@ -36,3 +36,10 @@ class Newsletter(Mailable):
     template = "mails/newsletter.html"
     list_name = "newsletter"
     preview_context = {"headline": "Hello"}
+
+
+class MergedNewsletter(Newsletter):
+    """The newsletter with a per-recipient headline an ESP can fill in (batch sends)."""
+
+    subject = "News for {headline}"
+    merge_fields = ("headline",)
