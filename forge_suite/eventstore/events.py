@@ -21,10 +21,12 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 
 from django.apps import apps
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from forge_suite.eventstore.exceptions import UnknownEventType, UpcastError
 
@@ -118,19 +120,24 @@ def upcast(type_name: str, version: int, data: dict[str, Any]) -> tuple[int, dic
     return version, data
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class RecordedEvent:
     """An event as read from the store, already upcast to the current schema version.
 
     A plain slotted class rather than a frozen dataclass: replays build hundreds of thousands
-    of these per second. ``metadata`` may arrive as JSON text and is decoded on first access.
+    of these per second. ``data`` and ``metadata`` may arrive as JSON text and
+    ``recorded_at`` as integer microseconds or text: each is decoded on first access, so a
+    projector that never reads them does not pay for them.
     """
 
     __slots__ = (
+        "_data",
         "_metadata",
-        "data",
+        "_recorded_at",
         "event_id",
         "position",
-        "recorded_at",
         "schema_version",
         "stream_id",
         "transaction_id",
@@ -147,9 +154,9 @@ class RecordedEvent:
         version: int,
         type: str,
         schema_version: int,
-        data: dict[str, Any],
+        data: dict[str, Any] | str,
         metadata: dict[str, Any] | str,
-        recorded_at: datetime,
+        recorded_at: datetime | int | str | None,
     ) -> None:
         self.position = position
         self.transaction_id = transaction_id
@@ -158,15 +165,39 @@ class RecordedEvent:
         self.version = version
         self.type = type
         self.schema_version = schema_version
-        self.data = data
+        self._data = data
         self._metadata = metadata
-        self.recorded_at = recorded_at
+        self._recorded_at = recorded_at
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if isinstance(self._data, str):
+            self._data = json.loads(self._data)
+        return self._data  # type: ignore[return-value]
+
+    @data.setter
+    def data(self, value: dict[str, Any]) -> None:
+        self._data = value
 
     @property
     def metadata(self) -> dict[str, Any]:
         if isinstance(self._metadata, str):
             self._metadata = json.loads(self._metadata)
         return self._metadata  # type: ignore[return-value]
+
+    @property
+    def recorded_at(self) -> datetime:
+        at = self._recorded_at
+        if isinstance(at, datetime) and at.tzinfo is not None:
+            return at
+        if isinstance(at, int):
+            at = _EPOCH + timedelta(microseconds=at)
+        elif not isinstance(at, datetime):
+            at = parse_datetime(str(at))
+        if at is not None and at.tzinfo is None:
+            at = timezone.make_aware(at, UTC)
+        self._recorded_at = at
+        return at  # type: ignore[return-value]
 
     def _key(self) -> tuple[Any, ...]:
         return (self.position, self.event_id, self.stream_id, self.version, self.type, self.data)

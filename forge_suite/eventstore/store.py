@@ -19,13 +19,11 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from forge_suite.core.metrics import metrics
 from forge_suite.eventstore import signals
@@ -92,8 +90,10 @@ _COLUMNS = (
 )
 # On PostgreSQL the time travels as integer microseconds: Django's timestamptz loader is
 # written in Python and would dominate the cost of a replay.
-_PG_COLUMNS = _COLUMNS.replace("recorded_at", "(EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint")
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+# The JSON columns travel as text too, decoded by RecordedEvent when first read.
+_PG_COLUMNS = _COLUMNS.replace(
+    "recorded_at", "(EXTRACT(EPOCH FROM recorded_at) * 1000000)::bigint"
+).replace("data, metadata,", "data::text, metadata::text,")
 
 
 def _columns(connection: Any) -> str:
@@ -317,24 +317,19 @@ def _record_metrics(recorded: list[RecordedEvent]) -> None:
 
 
 def _rows(connection: Any, rows: Sequence[Sequence[Any]]) -> list[RecordedEvent]:
-    """Build RecordedEvents from rows; the hot loop of every replay, so kept lean."""
+    """Build RecordedEvents from rows; the hot loop of every replay, so kept lean: the JSON
+    and the time are decoded only when read (or now, when an upcaster needs the data)."""
     loads, registered = json.loads, _EVENT_TYPES
     out: list[RecordedEvent] = []
     append_ = out.append
     for pos, txid, event_id, stream_id, version, type_name, schema, data, meta, at in rows:
-        if data.__class__ is str:
-            data = loads(data)
         cls = registered.get(type_name)
         if cls is not None and cls.schema_version != schema:
+            if data.__class__ is str:
+                data = loads(data)
             schema, data = upcast(type_name, schema, data)
         if event_id.__class__ is not uuid.UUID:
             event_id = uuid.UUID(str(event_id))
-        if at.__class__ is int:
-            at = _EPOCH + timedelta(microseconds=at)
-        elif at.__class__ is str:
-            at = parse_datetime(at)
-        if at is not None and at.tzinfo is None:
-            at = timezone.make_aware(at, datetime.UTC)
         append_(
             RecordedEvent(
                 pos, txid, event_id, stream_id, version, type_name, schema, data, meta, at

@@ -161,3 +161,34 @@ def test_postgres_trigger_refuses_raw_update_and_delete() -> None:
         ):
             cursor.execute(sql)
     assert StoredEvent.objects.get().type == "test.ItemAdded"
+
+
+def test_json_and_time_are_decoded_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replay through a projector that never reads an event's data pays nothing for it."""
+    import datetime as dt
+    import json
+
+    from forge_suite.eventstore import events as events_module
+
+    with event_context(correlation_id="c-1"):
+        for i in range(3):
+            append(f"lazy{i}", [ItemAdded(str(i))])
+    wait_until_readable()
+    decoded: list[str] = []
+    original = json.loads
+
+    def loads(text: str) -> object:
+        decoded.append(text)
+        return original(text)
+
+    monkeypatch.setattr(events_module.json, "loads", loads)
+    page = read_all(Position(), limit=10)
+    assert [e.type for e in page] == ["test.ItemAdded"] * 3
+    assert decoded == []  # nothing decoded by reading alone
+    assert [e.data["sku"] for e in page] == ["0", "1", "2"]
+    assert len(decoded) == 3
+    assert page[0].data is page[0].data  # decoded once, then kept
+    assert page[0].metadata["correlation_id"] == "c-1"
+    at = page[0].recorded_at
+    assert at.tzinfo is not None
+    assert abs(dt.datetime.now(dt.UTC) - at) < dt.timedelta(minutes=5)
