@@ -163,6 +163,7 @@ def test_postgres_trigger_refuses_raw_update_and_delete() -> None:
     assert StoredEvent.objects.get().type == "test.ItemAdded"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_json_and_time_are_decoded_only_when_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """A replay through a projector that never reads an event's data pays nothing for it."""
     import datetime as dt
