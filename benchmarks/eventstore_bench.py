@@ -7,8 +7,9 @@ event bodies (about 100 bytes of JSON), through their own write paths:
 * 100-event batches: events/s, one writer;
 * 8 concurrent writers (processes): events/s, one event per transaction;
 * replay rows/s: reading the global order (ours: the gap-safe reader; eventsourcing:
-  ``select_notifications``) with JSON decoding, into a no-op projector and into an ORM
-  projection (the demo's OrderSummary rows, one per event, written through the Django ORM).
+  ``select_notifications``) into a no-op projector (no JSON decoded on either side), into one
+  that reads each event's data (JSON decoded on both sides), and into an ORM projection (the
+  demo's OrderSummary rows, one per event, written through the Django ORM).
 
 Rounds alternate which side goes first. Reported: per-round ratios and their median, and the
 ratio of the medians.
@@ -134,7 +135,9 @@ def es_batches(recorder: PostgresApplicationRecorder, batches: int) -> float:
     return batches * 100 / (time.perf_counter() - start)
 
 
-def es_replay(recorder: PostgresApplicationRecorder, orm: bool) -> tuple[int, float]:
+def es_replay(
+    recorder: PostgresApplicationRecorder, orm: bool, decode: bool = True
+) -> tuple[int, float]:
     start, count, position = time.perf_counter(), 0, 1
     while True:
         notes = recorder.select_notifications(position, 1000)
@@ -144,7 +147,7 @@ def es_replay(recorder: PostgresApplicationRecorder, orm: bool) -> tuple[int, fl
             with transaction.atomic():
                 for note in notes:
                     OrderSummary.objects.create(**_summary(json.loads(note.state), note.id))
-        else:
+        elif decode:
             for note in notes:
                 json.loads(note.state)
         count += len(notes)
@@ -179,6 +182,16 @@ class NoOp(Projector):
         pass
 
 
+class Reader(Projector):
+    """Reads each event's data and does nothing else (the JSON decoding is paid)."""
+
+    name = "bench_reader"
+
+    @handles("orders.OrderPlaced")
+    def placed(self, event: RecordedEvent) -> None:
+        event.data  # noqa: B018
+
+
 def _summary(data: dict[str, Any], position: int) -> dict[str, Any]:
     from django.utils import timezone
 
@@ -203,8 +216,8 @@ class OrmSummary(Projector):
         OrderSummary.objects.create(**_summary(event.data, event.position))
 
 
-def forge_replay_noop() -> tuple[int, float]:
-    projector, count = NoOp(), 0
+def forge_replay_noop(read_data: bool = False) -> tuple[int, float]:
+    projector, count = (Reader() if read_data else NoOp()), 0
     start = time.perf_counter()
     for event in iter_all(batch=1000, types=["orders.OrderPlaced"]):
         projector.handle(event)
@@ -327,6 +340,12 @@ def run(args: argparse.Namespace) -> dict[str, list[tuple[float, float]]]:
         both(
             "replay, no-op projector",
             lambda: forge_replay_noop()[1],
+            lambda: es_replay(recorder, orm=False, decode=False)[1],
+            rnd,
+        )
+        both(
+            "replay, reading each event's data",
+            lambda: forge_replay_noop(read_data=True)[1],
             lambda: es_replay(recorder, orm=False)[1],
             rnd,
         )
