@@ -298,3 +298,30 @@ def test_the_sha256_is_taken_as_the_bytes_arrive(
             assert tus.patch(url, data[100_000:], 100_000).status_code == 204
         stored = StoredFile.objects.get(sha256=hashlib.sha256(data).hexdigest())
         assert len(passes) == (1 if other_process else 0), stored
+
+
+def test_hashing_works_in_a_forked_child_after_the_parent_hashed() -> None:
+    """The hashing threads are per process: a child forked after the parent hashed (a
+    pre-forking server, a prefork worker) gets its own instead of waiting for ever."""
+    import io
+    import os
+    import signal
+
+    from forge_suite.files.tus.streams import copy_stream
+
+    data = os.urandom(1024 * 1024)
+
+    def digest_of_copy() -> str:
+        digest = hashlib.sha256()
+        copy_stream(io.BytesIO(data), io.BytesIO(), len(data), None, digest)
+        return digest.hexdigest()
+
+    assert digest_of_copy() == hashlib.sha256(data).hexdigest()
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the copy finishes with the right digest
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)  # killed, not pytest-timeout's handler
+        signal.alarm(10)
+        ok = digest_of_copy() == hashlib.sha256(data).hexdigest()
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

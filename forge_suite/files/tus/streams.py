@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -55,7 +56,20 @@ class Checksum:
 
 # Hashing releases the GIL: a block is hashed on one of these threads while the request's
 # thread writes it and reads the next, so a checksum or the running digest costs little time.
-_HASHING = ThreadPoolExecutor(max_workers=4, thread_name_prefix="forge-tus-hash")
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _hashing() -> ThreadPoolExecutor:
+    """This process's hashing threads (made again in a forked child, where the parent's
+    threads do not exist)."""
+    pid = os.getpid()
+    pool = _pools.get(pid)
+    if pool is None:
+        _pools.clear()
+        pool = _pools.setdefault(
+            pid, ThreadPoolExecutor(max_workers=4, thread_name_prefix="forge-tus-hash")
+        )
+    return pool
 
 
 def _update(hashers: list[Any], block: bytes) -> None:
@@ -89,7 +103,7 @@ def copy_stream(
             if hashers:
                 if pending is not None:
                     pending.result()  # in order, one block at a time
-                pending = _HASHING.submit(_update, hashers, block)
+                pending = _hashing().submit(_update, hashers, block)
             out.write(block)
     finally:
         if pending is not None:
