@@ -76,6 +76,17 @@ def upload_with_crash(
     return outcome
 
 
+def resume_after_crash(server: ServerProcess, user: Any, path: Path) -> None:
+    """:func:`upload_with_crash` at half the file, then the server stopped: tuspy finished
+    without an error and the kill came after half the bytes, before the last."""
+    try:
+        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=SIZE // 2)
+    finally:
+        server.stop()
+    assert "error" not in outcome, outcome.get("error")
+    assert SIZE // 2 <= outcome["offset_after_kill"] < SIZE
+
+
 def _db_name() -> str:
     return str(connection.settings_dict["NAME"])
 
@@ -91,12 +102,7 @@ def test_tuspy_resumes_after_sigkill_on_local_disk(
         }
     }
     server = django_server(_db_name(), storages, {"DISK": "local", "TUS_MAX_SIZE": 1024 * MiB})
-    try:
-        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=SIZE // 2)
-    finally:
-        server.stop()
-    assert "error" not in outcome, outcome.get("error")
-    assert SIZE // 2 <= outcome["offset_after_kill"] < SIZE
+    resume_after_crash(server, user, path)
     stored = StoredFile.objects.get()
     assert stored.sha256 == sha
     assert stored.size == SIZE
@@ -112,12 +118,7 @@ def test_tuspy_resumes_after_sigkill_on_s3_multipart(
     path, sha = big_file
     storages = {"s3": s3_storage_config(moto.url, s3_bucket)}
     server = django_server(_db_name(), storages, {"DISK": "s3", "TUS_MAX_SIZE": 1024 * MiB})
-    try:
-        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=SIZE // 2)
-    finally:
-        server.stop()
-    assert "error" not in outcome, outcome.get("error")
-    assert SIZE // 2 <= outcome["offset_after_kill"] < SIZE
+    resume_after_crash(server, user, path)
     stored = StoredFile.objects.get()
     assert stored.sha256 == sha
     upload = TusUpload.objects.get()
@@ -158,12 +159,7 @@ def test_tuspy_resumes_after_sigkill_on_gcs(
         {"DISK": "gcs", "TUS_MAX_SIZE": 1024 * MiB},
         env={"STORAGE_EMULATOR_HOST": gcs_emulator.url},
     )
-    try:
-        outcome = upload_with_crash(server, bearer_token(user), path, kill_at=SIZE // 2)
-    finally:
-        server.stop()
-    assert "error" not in outcome, outcome.get("error")
-    assert SIZE // 2 <= outcome["offset_after_kill"] < SIZE
+    resume_after_crash(server, user, path)
     stored = StoredFile.objects.get()
     assert stored.sha256 == sha
     upload = TusUpload.objects.get()

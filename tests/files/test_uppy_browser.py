@@ -67,6 +67,17 @@ def events(driver: Any) -> list[dict[str, Any]]:
     return list(driver.execute_script("return window.galleryEvents"))
 
 
+def open_upload_page(driver: Any, server: ServerProcess, user: Any, query: str) -> None:
+    """The demo's upload page in the browser, logged in as ``user`` (its session cookie)."""
+    client = Client()
+    client.force_login(user)
+    driver.get(f"{server.url}/static/gallery/gallery.css")
+    driver.add_cookie(
+        {"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"}
+    )
+    driver.get(f"{server.url}/gallery/upload/{query}")
+
+
 def wait_for(predicate: Any, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,13 +90,7 @@ def wait_for(predicate: Any, timeout: float = 60) -> None:
 def test_uppy_tus_upload_with_pause_and_resume(
     driver: Any, server: ServerProcess, user: Any, local_disk: str
 ) -> None:
-    client = Client()
-    client.force_login(user)
-    driver.get(f"{server.url}/static/gallery/gallery.css")
-    driver.add_cookie(
-        {"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"}
-    )
-    driver.get(f"{server.url}/gallery/upload/?chunk=65536")
+    open_upload_page(driver, server, user, "?chunk=65536")
     sha, size = driver.execute_async_script(MAKE_FILE)
     assert size > 1_000_000
 
@@ -150,13 +155,7 @@ def test_uppy_aws_s3_multipart_straight_to_s3(driver: Any, user: Any, tmp_path: 
                 ]
             },
         )
-        client = Client()
-        client.force_login(user)
-        driver.get(f"{server.url}/static/gallery/gallery.css")
-        driver.add_cookie(
-            {"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"}
-        )
-        driver.get(f"{server.url}/gallery/upload/?via=s3")
+        open_upload_page(driver, server, user, "?via=s3")
         sha, size = driver.execute_async_script(MAKE_FILE, 1400)
         assert size > 5 * 1024 * 1024  # two parts at least
 

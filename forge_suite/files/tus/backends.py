@@ -116,8 +116,7 @@ class S3Backend(Backend):
         checksum: Checksum | None,
         digest: Any = None,
     ) -> tuple[int, bool]:
-        out = PartWriter(self, upload)
-        try:
+        with PartWriter(self, upload) as out:
             if upload.pending_size:  # the bytes short of a part that the last PATCH left
                 body = self.client.get_object(
                     Bucket=self.bucket, Key=self.key(upload.pending_path)
@@ -129,9 +128,6 @@ class S3Backend(Backend):
                     out.write(block)
             copied, broken = copy_stream(source, out, limit, checksum, digest)
             out.wait()
-        except BaseException:
-            out.abandon()
-            raise
         final = upload.length is not None and upload.offset + copied >= upload.length
         rest, cut = out.spool, bool(out.sent)
         try:
@@ -196,22 +192,12 @@ class S3Backend(Backend):
     def append_from(self, upload: TusUpload, partials: list[TusUpload]) -> None:
         # Stream every partial through part-sized spools: works whatever the partials'
         # sizes (UploadPartCopy would need each but the last to be >= 5 MiB).
-        out = PartWriter(self, upload)
-        try:
+        with PartWriter(self, upload) as out:
             for part in partials:
                 body = self.client.get_object(Bucket=self.bucket, Key=self.key(part.path))["Body"]
                 for block in body.iter_chunks(CHUNK):
                     out.write(block)
-            out.wait()
-            size = out.spool.tell()
-            if size or not out.sent:
-                out.spool.seek(0)
-                out.sent.append(self.send_part(upload, out.number, out.spool, size))
-        except BaseException:
-            out.abandon()
-            raise
-        out.spool.close()
-        upload.parts = [*upload.parts, *out.sent]
+            out.finish(empty_part=True)
         self.finish(upload)
 
     def terminate(self, upload: TusUpload) -> None:

@@ -75,19 +75,9 @@ class GCSBackend(Backend):
         checksum: Checksum | None,
         digest: Any = None,
     ) -> tuple[int, bool]:
-        out = PartWriter(self, upload)
-        try:
+        with PartWriter(self, upload) as out:
             copied, broken = copy_stream(source, out, limit, checksum, digest)
-            out.wait()
-            size = out.spool.tell()
-            if size:  # what is left becomes a (smaller) part at once
-                out.spool.seek(0)
-                out.sent.append(self.send_part(upload, out.number, out.spool, size))
-        except BaseException:
-            out.abandon()
-            raise
-        out.spool.close()
-        upload.parts = [*upload.parts, *out.sent]
+            out.finish()  # what is left becomes a (smaller) part at once
         return copied, broken
 
     def _compose(self, upload: TusUpload, target: str, names: list[str]) -> None:

@@ -218,6 +218,24 @@ class PartWriter:
             if self._pool is not None:
                 self._pool.shutdown()
 
+    def finish(self, *, empty_part: bool = False) -> None:
+        """Wait for every part, send what is left as the last one (an empty one too when
+        ``empty_part`` and nothing was sent) and add them all to ``upload.parts``."""
+        self.wait()
+        size = self.spool.tell()
+        if size or (empty_part and not self.sent):
+            self.spool.seek(0)
+            self.sent.append(self.backend.send_part(self.upload, self.number, self.spool, size))
+        self.spool.close()
+        self.upload.parts = [*self.upload.parts, *self.sent]
+
+    def __enter__(self) -> PartWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            self.abandon()
+
     def abandon(self) -> None:
         """The PATCH failed: stop sending and drop every temporary file."""
         for sent, _spool in self._flight:
