@@ -111,9 +111,12 @@ def prepare(
     )
 
 
-def to_message(row: OutboundEmail) -> AnymailMessage:
-    """The message a mailer sends for ``row`` (suppressed recipients already removed)."""
-    merge = row.merge_data or {}
+def to_message(row: OutboundEmail, *, keep_merge_tags: bool = False) -> AnymailMessage:
+    """The message a mailer sends for ``row`` (suppressed recipients already removed).
+
+    A campaign's batch row gets its merge values filled in, unless ``keep_merge_tags`` (the
+    ESP fills them in a batch send)."""
+    merge = {} if keep_merge_tags else (row.merge_data or {})
     message = AnymailMessage(
         subject=fill(row.subject, merge),
         body=fill(row.text, merge),
@@ -391,9 +394,7 @@ def _send_merged(
     if not live:
         return
     first = live[0]
-    message = to_message(first)
-    message.subject, message.body = first.subject, first.text  # the merge tags, not values
-    message.alternatives = [(first.html, "text/html")] if first.html else []
+    message = to_message(first, keep_merge_tags=True)
     message.to = [row.to[0] for row in live]
     message.extra_headers = {
         k: v for k, v in first.headers.items() if k not in (*PERSONAL_HEADERS, "Message-ID")
